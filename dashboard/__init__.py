@@ -1,0 +1,1 @@
+"""Readyboard's Django project and its single app (label `dashboard`)."""
