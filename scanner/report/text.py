@@ -14,6 +14,9 @@ from scanner.scoring import DIMENSION_NAMES, GROUPS
 WIDTH = 100
 BAR_WIDTH = 20
 SNIPPET_LINES = 5
+# Evidence sits under the check id (after a two-space margin and an 8-wide status label).
+EVIDENCE_INDENT = " " * 10
+SNIPPET_INDENT = EVIDENCE_INDENT + " " * 4
 LISTED_FILE_PROBLEMS = 10
 
 # Statuses that make a finding, most serious first (also the listing order).
@@ -110,8 +113,8 @@ def _dimension_line(name: str, dimension: dict[str, Any]) -> str:
 
 
 def bar(score: float, width: int = BAR_WIDTH) -> str:
-    """`#` for the share earned, `.` for the rest."""
-    filled = round(max(0.0, min(score, 100.0)) * width / 100)
+    """`#` for the share earned, `.` for the rest; rounded down so only 100 looks full."""
+    filled = int(max(0.0, min(score, 100.0)) * width / 100)
     return "#" * filled + "." * (width - filled)
 
 
@@ -155,8 +158,8 @@ def _severity(check: dict[str, Any]) -> int:
 
 def _check_lines(check: dict[str, Any], paint) -> list[str]:
     status = check["status"]
-    label = paint(_STATUS_STYLE[status], f"{status.upper():<7}")
-    title = fit(f"{check.get('id', '?')}  {check.get('title', '')}", WIDTH - 9)
+    label = paint(_STATUS_STYLE[status], f"{status.upper():<8}")
+    title = fit(f"{check.get('id', '?')}  {check.get('title', '')}", WIDTH - len(EVIDENCE_INDENT))
     lines = [f"  {label}{title}"]
     for evidence in check.get("evidence") or []:
         lines += _evidence_lines(evidence, paint)
@@ -164,12 +167,13 @@ def _check_lines(check: dict[str, Any], paint) -> list[str]:
 
 
 def _evidence_lines(evidence: dict[str, Any], paint) -> list[str]:
-    lines = [fit(f"         {location(evidence)}{evidence.get('message', '')}")]
+    lines = [fit(f"{EVIDENCE_INDENT}{location(evidence)}{evidence.get('message', '')}")]
     snippet = (evidence.get("snippet") or "").rstrip("\n").splitlines()
     for row in snippet[:SNIPPET_LINES]:
-        lines.append(paint("dim", fit(f"             {row.expandtabs(4)}")))
+        lines.append(paint("dim", fit(SNIPPET_INDENT + row.expandtabs(4))))
     if len(snippet) > SNIPPET_LINES:
-        lines.append(paint("dim", f"             ... ({len(snippet) - SNIPPET_LINES} more lines)"))
+        hidden = len(snippet) - SNIPPET_LINES
+        lines.append(paint("dim", f"{SNIPPET_INDENT}... ({hidden} more lines)"))
     return lines
 
 
@@ -217,10 +221,10 @@ def _summary(report: dict[str, Any]) -> str:
     files = report.get("files") or {}
     skipped = len(files.get("skipped") or [])
     errors = len(files.get("errors") or [])
-    file_counts = f"files: {files.get('scanned', 0)} scanned, {skipped} skipped, {errors} errors"
+    file_counts = f"{files.get('scanned', 0)} scanned, {skipped} skipped, {errors} errors"
     if report.get("status") != "scored":
-        return fit(file_counts[0].upper() + file_counts[1:])
-    return fit(f"{', '.join(parts)} | {file_counts}")
+        return fit(f"Files: {file_counts}")
+    return fit(f"{', '.join(parts)} | files: {file_counts}")
 
 
 # --- helpers ----------------------------------------------------------------------------
