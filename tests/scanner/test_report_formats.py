@@ -402,3 +402,9 @@ def test_it_says_when_no_check_needs_attention():
     report = sample_report()
     report["checks"] = [c for c in report["checks"] if c["status"] in ("pass", "na")]
     assert "No failing, warning or unknown checks." in render_text(report)
+
+
+def test_it_names_the_other_app_roots_of_a_monorepo():
+    report = sample_report()
+    report["app_roots"].append({"path": "services/billing", "endpoints": 3})
+    assert "App root: .  (also found: services/billing)" in render_text(report)
