@@ -156,7 +156,11 @@ def _wait(
         try:
             # Retrying communicate() after its timeout loses no output (documented).
             return proc.communicate(timeout=_POLL_SECONDS)
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:
+            # Celery's soft time limit lands here too: git must not outlive the task.
+            if not isinstance(exc, subprocess.TimeoutExpired):
+                _kill(proc)
+                raise
             if time.monotonic() > deadline:
                 _kill(proc)
                 raise GitError(

@@ -1,0 +1,25 @@
+"""The Celery app: configuration from Django settings (CELERY_*), tasks, beat schedule."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
+
+app = Celery("dashboard")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# Our tasks live in dashboard/scans/tasks.py, not in an app-level tasks.py.
+app.autodiscover_tasks(["dashboard.scans"])
+
+REAP_EVERY_SECONDS = 60.0
+
+app.conf.beat_schedule = {
+    "reap-stale-scans": {
+        "task": "dashboard.scans.tasks.reap_stale_scans",
+        "schedule": REAP_EVERY_SECONDS,
+        # A reaper run that waited longer than its period is pointless: the next one comes.
+        "options": {"expires": REAP_EVERY_SECONDS},
+    },
+}
