@@ -1,0 +1,250 @@
+"""The scanner's pipeline: collect files -> parse once -> find the service -> run the
+rules -> score -> one JSON report (the stable contract documented in README)."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import RULES_VERSION, SCHEMA_VERSION, __version__, layout
+from .errors import ScanInputError
+from .files import FileIssue, Inventory, TreeReader, collect
+from .parsing import parse_files
+from .project import Project
+from .results import UNKNOWN, CheckResult, Evidence, fingerprint
+from .rules import all_rules
+from .rules.base import Rule
+from .scoring import score_service
+
+
+@dataclass(slots=True)
+class RepoConfig:
+    """`[tool.readyboard]` in pyproject.toml, or `.readyboard.toml`, of the scanned repo."""
+
+    app_root: str | None = None
+    exclude: list[str] = field(default_factory=list)
+    waivers: list[dict[str, Any]] = field(default_factory=list)
+    source: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def read_repo_config(root: Path) -> RepoConfig:
+    reader = TreeReader(root)
+    for name, section in ((".readyboard.toml", None), ("pyproject.toml", ("tool", "readyboard"))):
+        text = reader.read_text(name)
+        if text is None:
+            continue
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            return RepoConfig(source=name, problems=[f"{name}: invalid TOML ({exc})"])
+        for key in section or ():
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        if data:
+            return _config_from(data, name)
+    return RepoConfig()
+
+
+def _config_from(data: dict, source: str) -> RepoConfig:
+    config = RepoConfig(source=source)
+    app_root = data.get("app_root", data.get("app-root"))
+    if isinstance(app_root, str):
+        config.app_root = app_root.strip("/") or "."
+    exclude = data.get("exclude", [])
+    if isinstance(exclude, list):
+        config.exclude = [str(x) for x in exclude]
+    waivers = data.get("waivers", data.get("waiver", []))
+    if isinstance(waivers, list):
+        config.waivers = [w for w in waivers if isinstance(w, dict)]
+    return config
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything one scan produced, before it is turned into the JSON report."""
+
+    root: Path
+    app_root: str
+    app_roots: list[dict[str, Any]]
+    project: Project | None
+    results: list[CheckResult]
+    rules: list[Rule]
+    inventory: Inventory
+    errors: list[FileIssue]
+    timings: dict[str, float]
+    config: RepoConfig
+
+
+def _check_root(root: Path, app_root: str | None) -> Path:
+    if not root.exists():
+        raise ScanInputError(f"{root}: no such file or directory")
+    if not root.is_dir():
+        raise ScanInputError(f"{root}: not a directory")
+    if app_root not in (None, "", "."):
+        target = (root / app_root).resolve()
+        if not str(target).startswith(str(root.resolve())) or not target.is_dir():
+            raise ScanInputError(f"app root {app_root!r} is not a folder inside {root}")
+    return root
+
+
+def _normalise_app_root(app_root: str | None) -> str | None:
+    if app_root is None:
+        return None
+    cleaned = app_root.strip().strip("/")
+    return cleaned if cleaned not in ("", ".") else "."
+
+
+def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None = None,
+            jobs: int | None = None, rules: list[Rule] | None = None) -> Analysis:
+    started = time.perf_counter()
+    root = _check_root(Path(root), app_root)
+    config = read_repo_config(root)
+    app_root = _normalise_app_root(app_root) or config.app_root
+    _check_root(root, app_root)
+    inventory = collect(root, config.exclude)
+    collected = time.perf_counter()
+    outcome = parse_files(root, inventory.python, cache_dir, jobs)
+    parsed = time.perf_counter()
+    reader = TreeReader(root)
+    whole = Project(str(root), outcome.modules, ".", None, reader, parse_errors=outcome.errors)
+    roots = detect_app_roots(whole, set(inventory.paths))
+    chosen = app_root or (roots[0]["path"] if roots else ".")
+    project = _project_for(root, outcome, chosen, inventory, reader)
+    rules = rules if rules is not None else all_rules()
+    results = run_rules(project, rules) if project.service.has_app else []
+    decided = time.perf_counter()
+    errors = [FileIssue(p, r) for p, r in sorted(outcome.errors.items())]
+    timings = {
+        "collect": collected - started, "parse": parsed - collected,
+        "rules": decided - parsed, "total": decided - started,
+        "files_parsed": outcome.parsed, "files_cached": outcome.cached,
+    }
+    return Analysis(root, chosen, roots, project, results, rules, inventory, errors, timings,
+                    config)
+
+
+def _project_for(root: Path, outcome, app_root: str, inventory: Inventory,
+                 reader: TreeReader) -> Project:
+    artifacts = _collect_artifacts(inventory, reader, app_root)
+    patterns = _test_patterns(artifacts)
+    return Project(str(root), outcome.modules, app_root, artifacts, reader,
+                   test_patterns=patterns, parse_errors=outcome.errors)
+
+
+def _collect_artifacts(inventory: Inventory, reader: TreeReader, app_root: str):
+    try:
+        from .artifacts import collect_artifacts
+        from .artifacts.view import RepoView
+    except ImportError:  # artefact parsers still being written
+        return None
+
+    view = RepoView(paths=list(inventory.paths), read_text=reader.read_text, app_root=app_root)
+    return collect_artifacts(view)
+
+
+def _test_patterns(artifacts) -> tuple[str, ...]:
+    patterns = getattr(getattr(artifacts, "pyconfig", None), "python_files", None)
+    if patterns:
+        return tuple(patterns)
+    return layout.DEFAULT_TEST_FILES
+
+
+def detect_app_roots(project: Project, all_paths: set[str]) -> list[dict[str, Any]]:
+    """App roots of the tree, the one with most endpoints first (RULES.md 3.1)."""
+    service = project.service
+    roots: dict[str, dict[str, Any]] = {}
+    for app in service.apps:
+        root = layout.app_root_for(app.module.path, all_paths)
+        entry = roots.setdefault(root, {"path": root, "apps": [], "endpoints": 0})
+        entry["apps"].append(f"{app.module.path}:{app.var}")
+    for endpoint in service.endpoints:
+        if endpoint.app is None:
+            continue
+        root = layout.app_root_for(endpoint.app.module.path, all_paths)
+        if root in roots:
+            roots[root]["endpoints"] += 1
+    _fold_nested_roots(roots)
+    return sorted(roots.values(), key=lambda r: (-r["endpoints"], r["path"]))
+
+
+def _fold_nested_roots(roots: dict[str, dict[str, Any]]) -> None:
+    """An app root inside another app root belongs to the outer service."""
+    for path in sorted(roots, key=len, reverse=True):
+        for other in roots:
+            if other != path and other != "." and layout.is_under(path, other):
+                roots[other]["apps"].extend(roots[path]["apps"])
+                roots[other]["endpoints"] += roots[path]["endpoints"]
+                del roots[path]
+                break
+
+
+def run_rules(project: Project, rules: list[Rule]) -> list[CheckResult]:
+    results = []
+    for rule in rules:
+        try:
+            result = rule.check(project)
+        except Exception as exc:  # a bug in one check must not lose the whole scan
+            result = CheckResult(rule.id, UNKNOWN, [Evidence(
+                message=f"the check could not decide: internal error {type(exc).__name__}: {exc}"
+            )])
+        for item in result.evidence:
+            item.fingerprint = fingerprint(rule.id, item.path, item.scope, item.snippet,
+                                           item.message)
+        results.append(result)
+    return results
+
+
+def build_report(analysis: Analysis) -> dict[str, Any]:
+    project = analysis.project
+    applicable = project is not None and project.service.has_app
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "scanner_version": __version__,
+        "rules_version": RULES_VERSION,
+        "root": str(analysis.root),
+        "app_root": analysis.app_root,
+        "app_roots": analysis.app_roots,
+        "status": "scored" if applicable else "not_applicable",
+        "overall": None, "band": None, "health16": None, "dimensions": {}, "groups": {},
+        "checks": [], "endpoints": [],
+    }
+    if applicable:
+        by_id = {r.check_id: r for r in analysis.results}
+        report.update(score_service(by_id).to_json())
+        report["checks"] = [_check_json(rule, by_id[rule.id]) for rule in analysis.rules]
+        report["endpoints"] = [e.to_json() for e in project.service.endpoints]
+    report["files"] = {
+        "scanned": len(analysis.inventory.python) - len(analysis.errors),
+        "skipped": [s.to_json() for s in analysis.inventory.skipped],
+        "errors": [e.to_json() for e in analysis.errors],
+    }
+    if analysis.config.problems:
+        report["files"]["errors"].extend({"path": analysis.config.source, "reason": p}
+                                         for p in analysis.config.problems)
+    report["timings"] = {k: round(v, 4) if isinstance(v, float) else v
+                         for k, v in analysis.timings.items()}
+    return report
+
+
+def _check_json(rule: Rule, result: CheckResult) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "dimension": rule.dimension,
+        "priority": rule.priority,
+        "tags": list(rule.tags),
+        "status": result.status,
+        "metric": result.metric,
+        "waived": result.waived,
+        "waiver_reason": result.waiver_reason,
+        "evidence": [e.to_json() for e in result.evidence],
+    }
+
+
+def scan_tree(root: Path | str, *, app_root: str | None = None, cache_dir: Path | None = None,
+              jobs: int | None = None) -> dict[str, Any]:
+    """Scan a tree and return the JSON report (raises ScanInputError for unusable input)."""
+    return build_report(analyse(Path(root), app_root=app_root, cache_dir=cache_dir, jobs=jobs))

@@ -1,0 +1,486 @@
+"""The FastAPI side of a service: apps, routers, includes, mounts and endpoints.
+
+Only objects that resolve to `fastapi.FastAPI` / `fastapi.APIRouter` (or classes of the
+tree derived from them) count; look-alike decorators of other frameworks do not
+(RULES.md 3.5). Router prefixes and `include_router` prefixes are applied to paths, and
+dependencies declared on routers, includes and the app are attached to each endpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .python.facts import (
+    Assignment,
+    Call,
+    ClassFact,
+    Const,
+    DictExpr,
+    Expr,
+    FunctionFact,
+    ModuleFacts,
+    Name,
+    Seq,
+)
+
+if TYPE_CHECKING:
+    from .project import Project
+
+FASTAPI_CLASSES = {"fastapi.FastAPI", "fastapi.applications.FastAPI"}
+ROUTER_CLASSES = {"fastapi.APIRouter", "fastapi.routing.APIRouter"}
+HTTP_METHODS = ("get", "post", "put", "patch", "delete", "options", "head", "trace")
+ROUTE_METHODS = {*HTTP_METHODS, "api_route"}
+
+
+@dataclass(slots=True, eq=False)
+class WebObject:
+    """A FastAPI app or an APIRouter instance, created by `call` and bound to `var`."""
+
+    kind: str  # "app" or "router"
+    module: ModuleFacts
+    scope: str
+    var: str
+    call: Call
+    kwargs: dict[str, Expr]
+    line: int
+    includes: list[Include] = field(default_factory=list)  # where this router is included
+    mounted_into: list[tuple[WebObject, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.module.path}:{self.line} {self.var}"
+
+
+@dataclass(slots=True)
+class Include:
+    parent: WebObject
+    prefix: str
+    dependencies: list[Expr]
+    call: Call
+    module: ModuleFacts
+
+
+@dataclass(slots=True, eq=False)
+class Endpoint:
+    """One HTTP route of the service (a route registered on a router included twice is two)."""
+
+    methods: list[str]
+    path: str
+    owner: WebObject
+    app: WebObject | None
+    function: FunctionFact | None
+    module: ModuleFacts  # where the handler is defined
+    route_call: Call  # the decorator / add_api_route call with its keyword arguments
+    dependencies: list[Expr]  # route, router, include and app level, outermost last
+    route_dependencies: list[Expr]
+    extra: dict[str, Any] = field(default_factory=dict)  # filled by rules (auth, tests, ...)
+
+    def kw(self, name: str) -> Expr | None:
+        return self.route_call.kwargs.get(name)
+
+    @property
+    def line(self) -> int:
+        return self.function.line if self.function else self.route_call.line
+
+    @property
+    def end_line(self) -> int:
+        return self.function.end_line if self.function else self.route_call.end_line
+
+    @property
+    def name(self) -> str:
+        return self.function.qualname if self.function else "<unknown handler>"
+
+    @property
+    def is_async(self) -> bool:
+        return bool(self.function and self.function.is_async)
+
+    def label(self) -> str:
+        return f"{'/'.join(self.methods)} {self.path}"
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "methods": self.methods,
+            "method": self.methods[0] if self.methods else "",
+            "path": self.path,
+            "handler": self.name,
+            "file": self.module.path,
+            "line": self.line,
+            "is_async": self.is_async,
+        }
+        data.update(self.extra)
+        return data
+
+
+@dataclass(slots=True)
+class ServiceModel:
+    objects: list[WebObject]
+    apps: list[WebObject]
+    primary: WebObject | None
+    endpoints: list[Endpoint]
+
+    @property
+    def has_app(self) -> bool:
+        return bool(self.apps)
+
+    def app_calls(self, project: Project, method: str):
+        """Calls `X.<method>(...)` (and decorators `@X.<method>`) on any app of the service."""
+        found = []
+        for module in project.app_modules:
+            for site in module.calls:
+                func = site.call.func
+                if isinstance(func, Name) and func.dotted.endswith("." + method):
+                    receiver = func.dotted[: -len(method) - 1]
+                    obj = resolve_object(project, self.objects, module, site.scope, receiver)
+                    if obj is not None and obj.kind == "app":
+                        found.append((module, site))
+        return found
+
+
+# ---- discovery ---------------------------------------------------------------------------
+def constructed_kind(project: Project, module: ModuleFacts, call: Call) -> str | None:
+    """"app" / "router" when the call builds a FastAPI app / APIRouter (or a subclass)."""
+    func = call.func
+    if not isinstance(func, Name):
+        return None
+    if func.qname in FASTAPI_CLASSES:
+        return "app"
+    if func.qname in ROUTER_CLASSES:
+        return "router"
+    found = project.class_of(func)
+    if found is not None:
+        bases = project.base_names(*found)
+        if bases & FASTAPI_CLASSES:
+            return "app"
+        if bases & ROUTER_CLASSES:
+            return "router"
+    return None
+
+
+def find_objects(project: Project, modules: list[ModuleFacts]) -> list[WebObject]:
+    objects: list[WebObject] = []
+    for module in modules:
+        for assignment in module.assignments:
+            obj = _object_from_assignment(project, module, assignment)
+            if obj is not None:
+                objects.append(obj)
+    return objects
+
+
+def _object_from_assignment(project: Project, module: ModuleFacts,
+                            assignment: Assignment) -> WebObject | None:
+    value = assignment.value
+    if not isinstance(value, Call) or not assignment.targets:
+        return None
+    target = assignment.targets[0]
+    if not isinstance(target, Name):
+        return None
+    kind = constructed_kind(project, module, value)
+    if kind is None:
+        return None
+    kwargs = merged_kwargs(project, value)
+    return WebObject(kind, module, assignment.scope, target.dotted, value, kwargs,
+                     assignment.line)
+
+
+def merged_kwargs(project: Project, call: Call) -> dict[str, Expr]:
+    """Keyword arguments including those passed as `**some_dict` when it resolves."""
+    kwargs = {k: v for k, v in call.kwargs.items() if k != "**"}
+    spread = project.resolve(call.kwargs.get("**"))
+    if isinstance(spread, DictExpr):
+        for key, value in zip(spread.keys, spread.values, strict=False):
+            if isinstance(key, Const) and isinstance(key.value, str):
+                kwargs.setdefault(key.value, value)
+    elif isinstance(spread, Call) and isinstance(spread.func, Name) and spread.func.dotted == "dict":
+        for key, value in spread.kwargs.items():
+            if key != "**":
+                kwargs.setdefault(key, value)
+    return kwargs
+
+
+def _scope_chain(scope: str) -> list[str]:
+    chain = [scope]
+    while scope:
+        scope = scope.rpartition(".")[0]
+        chain.append(scope)
+    return chain
+
+
+def resolve_object(project: Project, objects: list[WebObject], module: ModuleFacts, scope: str,
+                   dotted: str, _depth: int = 0) -> WebObject | None:
+    """The app/router a name used in `module` at `scope` refers to, across modules."""
+    if _depth > 8:
+        return None
+    for candidate_scope in _scope_chain(scope):
+        for obj in objects:
+            if obj.module is module and obj.scope == candidate_scope and obj.var == dotted:
+                return obj
+    definition = project.lookup(_qualify(module, dotted))
+    if definition is None:
+        return _alias_in_scope(project, objects, module, scope, dotted, _depth)
+    if definition.kind == "assignment":
+        for obj in objects:
+            if obj.module is definition.module and obj.scope == "" and obj.var == definition.name:
+                return obj
+        return _factory_result(project, objects, definition.module, definition.node, _depth)
+    return None
+
+
+def _qualify(module: ModuleFacts, dotted: str) -> str:
+    head, _, rest = dotted.partition(".")
+    target = module.imports.get(head)
+    if target is None:
+        target = f"{module.module}.{head}"
+    return f"{target}.{rest}" if rest else target
+
+
+def _alias_in_scope(project, objects, module, scope, dotted, depth) -> WebObject | None:
+    """`app = create_app()` inside a function, or any local alias of a factory result."""
+    for assignment in module.assignments:
+        if assignment.scope in _scope_chain(scope) and any(
+            isinstance(t, Name) and t.dotted == dotted for t in assignment.targets
+        ):
+            return _factory_result(project, objects, module, assignment, depth)
+    return None
+
+
+def _factory_result(project, objects, module, assignment, depth) -> WebObject | None:
+    """`app = create_app()`: the object the factory builds and returns."""
+    if not isinstance(assignment, Assignment) or not isinstance(assignment.value, Call):
+        return None
+    definition = project.definition_of(assignment.value.func)
+    if definition is None or definition.kind != "function":
+        return None
+    function = definition.node
+    assert isinstance(function, FunctionFact)
+    for statement in definition.module.returns:
+        if statement.scope == function.qualname and isinstance(statement.value, Name):
+            return resolve_object(project, objects, definition.module, function.qualname,
+                                  statement.value.dotted, depth + 1)
+    return None
+
+
+# ---- routes ------------------------------------------------------------------------------
+@dataclass(slots=True)
+class _Route:
+    owner: WebObject
+    methods: list[str]
+    path: str
+    function: FunctionFact | None
+    module: ModuleFacts
+    call: Call
+
+
+def _route_methods(project: Project, method: str, call: Call) -> list[str]:
+    if method != "api_route":
+        return [method.upper()]
+    methods = project.constant(call.kwargs.get("methods"))
+    if isinstance(methods, list) and all(isinstance(m, str) for m in methods):
+        return [m.upper() for m in methods]
+    return ["GET"]
+
+
+def _path_of(project: Project, call: Call, index: int = 0) -> str:
+    value = project.constant(call.arg(index, "path"))
+    return value if isinstance(value, str) else "{dynamic}"
+
+
+def _receiver_method(func: Expr) -> tuple[str, str] | None:
+    if isinstance(func, Name) and "." in func.dotted:
+        receiver, _, method = func.dotted.rpartition(".")
+        return receiver, method
+    return None
+
+
+def _function_named(project: Project, module: ModuleFacts, expr: Expr | None
+                    ) -> tuple[ModuleFacts, FunctionFact] | None:
+    if not isinstance(expr, Name):
+        return None
+    for function in module.functions:
+        if function.qualname == expr.dotted:
+            return module, function
+    definition = project.definition_of(expr)
+    if definition is not None and definition.kind == "function":
+        return definition.module, definition.node  # type: ignore[return-value]
+    return None
+
+
+def find_routes(project: Project, objects: list[WebObject], modules: list[ModuleFacts]
+                ) -> list[_Route]:
+    routes: list[_Route] = []
+    for module in modules:
+        for function in module.functions:
+            for decorator in function.decorators:
+                route = _decorator_route(project, objects, module, function, decorator)
+                if route is not None:
+                    routes.append(route)
+        for site in module.calls:
+            route = _call_route(project, objects, module, site.scope, site.call)
+            if route is not None:
+                routes.append(route)
+    return routes
+
+
+def _decorator_route(project, objects, module, function, decorator) -> _Route | None:
+    if not isinstance(decorator, Call):
+        return None
+    split = _receiver_method(decorator.func)
+    if split is None or split[1] not in ROUTE_METHODS:
+        return None
+    owner = resolve_object(project, objects, module, function.parent, split[0])
+    if owner is None:
+        return None
+    methods = _route_methods(project, split[1], decorator)
+    return _Route(owner, methods, _path_of(project, decorator), function, module, decorator)
+
+
+def _call_route(project, objects, module, scope, call: Call) -> _Route | None:
+    """`router.add_api_route(path, func, ...)` and `router.post(path)(func)`."""
+    split = _receiver_method(call.func)
+    if split is not None and split[1] == "add_api_route":
+        owner = resolve_object(project, objects, module, scope, split[0])
+        if owner is None:
+            return None
+        handler = _function_named(project, module, call.arg(1, "endpoint"))
+        methods = project.constant(call.kwargs.get("methods"))
+        methods = [m.upper() for m in methods] if isinstance(methods, list) else ["GET"]
+        return _Route(owner, methods, _path_of(project, call), handler[1] if handler else None,
+                      handler[0] if handler else module, call)
+    inner = call.func
+    if isinstance(inner, Call):
+        split = _receiver_method(inner.func)
+        if split is not None and split[1] in ROUTE_METHODS:
+            owner = resolve_object(project, objects, module, scope, split[0])
+            if owner is None:
+                return None
+            handler = _function_named(project, module, call.arg(0))
+            return _Route(owner, _route_methods(project, split[1], inner),
+                          _path_of(project, inner), handler[1] if handler else None,
+                          handler[0] if handler else module, inner)
+    return None
+
+
+# ---- includes and mounts -----------------------------------------------------------------
+def link_objects(project: Project, objects: list[WebObject], modules: list[ModuleFacts]) -> None:
+    for module in modules:
+        for site in module.calls:
+            split = _receiver_method(site.call.func)
+            if split is None or split[1] not in ("include_router", "mount"):
+                continue
+            parent = resolve_object(project, objects, module, site.scope, split[0])
+            if parent is None:
+                continue
+            if split[1] == "include_router":
+                _link_include(project, objects, module, site, parent)
+            else:
+                _link_mount(project, objects, module, site, parent)
+
+
+def _link_include(project, objects, module, site, parent: WebObject) -> None:
+    child_expr = site.call.arg(0, "router")
+    if not isinstance(child_expr, Name):
+        return
+    child = resolve_object(project, objects, module, site.scope, child_expr.dotted)
+    if child is None or child is parent:
+        return
+    prefix = project.constant(site.call.kwargs.get("prefix"))
+    deps = _dependency_list(project, site.call.kwargs.get("dependencies"))
+    child.includes.append(Include(parent, prefix if isinstance(prefix, str) else "", deps,
+                                  site.call, module))
+
+
+def _link_mount(project, objects, module, site, parent: WebObject) -> None:
+    child_expr = site.call.arg(1, "app")
+    if not isinstance(child_expr, Name):
+        return
+    child = resolve_object(project, objects, module, site.scope, child_expr.dotted)
+    if child is not None and child.kind == "app" and child is not parent:
+        path = project.constant(site.call.arg(0, "path"))
+        child.mounted_into.append((parent, path if isinstance(path, str) else ""))
+
+
+def _dependency_list(project: Project, expr: Expr | None) -> list[Expr]:
+    resolved = project.resolve(expr)
+    if isinstance(resolved, Seq):
+        return list(resolved.items)
+    return []
+
+
+def object_dependencies(project: Project, obj: WebObject) -> list[Expr]:
+    return _dependency_list(project, obj.kwargs.get("dependencies"))
+
+
+def _placements(project: Project, obj: WebObject, depth: int = 0
+                ) -> list[tuple[WebObject | None, str, list[Expr]]]:
+    """Where a router ends up: (app, full prefix, dependencies from routers/includes/app)."""
+    own_prefix = project.constant(obj.kwargs.get("prefix")) if obj.kind == "router" else ""
+    own_prefix = own_prefix if isinstance(own_prefix, str) else ""
+    own_deps = object_dependencies(project, obj)
+    if obj.kind == "app":
+        placements = [(obj, "", own_deps)]
+        for parent, mount_path in obj.mounted_into:
+            for app, prefix, deps in _placements(project, parent, depth + 1):
+                placements.append((app, prefix + mount_path, own_deps + deps))
+        return placements if depth < 8 else [(obj, "", own_deps)]
+    if not obj.includes or depth > 8:
+        return [(None, own_prefix, own_deps)]
+    placements = []
+    for include in obj.includes:
+        for app, prefix, deps in _placements(project, include.parent, depth + 1):
+            placements.append((app, prefix + include.prefix + own_prefix,
+                               own_deps + include.dependencies + deps))
+    return placements
+
+
+def _join(prefix: str, path: str) -> str:
+    joined = (prefix.rstrip("/") + "/" + path.lstrip("/")) if prefix else path
+    return joined or "/"
+
+
+def build_endpoints(project: Project, routes: list[_Route]) -> list[Endpoint]:
+    endpoints: list[Endpoint] = []
+    for route in routes:
+        route_deps = _dependency_list(project, route.call.kwargs.get("dependencies"))
+        placements = _placements(project, route.owner)
+        seen: set[str] = set()
+        for app, prefix, deps in placements:
+            path = _join(prefix, route.path) if route.path != "" else (prefix or "/")
+            key = f"{id(app)}:{path}"
+            if key in seen:
+                continue
+            seen.add(key)
+            endpoints.append(Endpoint(route.methods, path, route.owner, app, route.function,
+                                      route.module, route.call, route_deps + deps, route_deps))
+    endpoints.sort(key=lambda e: (e.module.path, e.line, e.path))
+    return endpoints
+
+
+def build_service_model(project: Project) -> ServiceModel:
+    modules = project.app_modules
+    objects = find_objects(project, modules)
+    link_objects(project, objects, modules)
+    routes = find_routes(project, objects, modules)
+    endpoints = build_endpoints(project, routes)
+    apps = [o for o in objects if o.kind == "app"]
+    counts = {id(a): 0 for a in apps}
+    for endpoint in endpoints:
+        if endpoint.app is not None and id(endpoint.app) in counts:
+            counts[id(endpoint.app)] += 1
+    primary = max(apps, key=lambda a: (counts[id(a)], -a.line), default=None)
+    return ServiceModel(objects, apps, primary, endpoints)
+
+
+def app_classes(project: Project) -> set[str]:
+    """Qualified names of classes in the tree derived from FastAPI (for detection)."""
+    names: set[str] = set()
+    for module in project.app_modules:
+        for cls in module.classes:
+            if project.is_subclass(module, cls, FASTAPI_CLASSES):
+                names.add(f"{module.module}.{cls.qualname}")
+    return names
+
+
+__all__ = [
+    "ClassFact", "Endpoint", "Include", "ServiceModel", "WebObject", "build_service_model",
+    "constructed_kind", "merged_kwargs", "resolve_object",
+]

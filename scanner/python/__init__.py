@@ -1,0 +1,1 @@
+"""Python source analysis: one libcst parse per file, one walk, plain facts out."""
