@@ -150,7 +150,6 @@ README = Kind(
 ALEMBIC_INI = _by_name("alembic", "alembic.ini", r"alembic\.ini")
 PYTHON_FILE = _by_name("python", "Python files", r"[^/]+\.py")
 SCRIPT_FILE = _by_name("script", "JavaScript/TypeScript files", r"[^/]+\.[jt]s")
-ANY_FILE = Kind("any", "files", in_own_folder(lambda _name: True))
 POSTMAN = Kind(
     "postman",
     "Postman collections/dredd.yml",

@@ -189,3 +189,6 @@ def any_of(*finders: AnchorFinder) -> AnchorFinder:
 def name_matches(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     compiled = re.compile(pattern, flags)
     return lambda name: compiled.fullmatch(name) is not None
+
+
+ANY_FILE_KIND = Kind("any", "files", in_own_folder(lambda _name: True))
