@@ -138,8 +138,8 @@ class CiFacts:
 
     def _precommit_action_commands(self) -> list[CiCommand]:
         # the pre-commit GitHub action runs `pre-commit run --all-files`
-        return [CiCommand(a.path, a.line, f"pre-commit run --all-files  # {a.action}", a.provider,
-                          a.job) for a in self.actions if a.name.endswith("pre-commit/action")]
+        return [CiCommand(a.path, a.line, "pre-commit run --all-files", a.provider, a.job)
+                for a in self.actions if a.name.endswith("pre-commit/action")]
 
 
 def tool_pattern(name: str) -> re.Pattern[str]:

@@ -156,9 +156,15 @@ POSTMAN = Kind(
     in_own_folder(name_matches(r"[^/]*\.postman_collection\.json|dredd\.ya?ml")),
 )
 
+MIGRATIONS = Kind(
+    "migrations",
+    "migration revisions (alembic.ini, alembic/versions, migrations/versions)",
+    in_tool_folder(r"(?:alembic|migrations)/versions", r"[^/]+\.py"),
+)
+
 KINDS = {
     kind.name: kind
     for kind in (DOCKERFILE, COMPOSE, K8S, CI, MAKEFILE, PRECOMMIT, TOX, NOX, PYCONFIG,
                  REQUIREMENTS, LOCKFILE, MANIFEST, ENVFILE, PROXY, VULNSCAN, README,
-                 ALEMBIC_INI, POSTMAN)
+                 ALEMBIC_INI, POSTMAN, MIGRATIONS)
 }
