@@ -141,9 +141,14 @@ def _scan_tree(tree, app_root: str) -> dict[str, Any]:
     from scanner.engine import scan_tree
 
     started = time.monotonic()
-    report = scan_tree(tree, app_root=app_root or None)
+    report = scan_tree(tree, app_root=app_root or None, cache_dir=_scanner_cache())
     log.info("scanned %s in %.1fs", tree, time.monotonic() - started)
     return report
+
+
+def _scanner_cache():
+    # Per-worker findings cache keyed by file content: an unchanged file is not re-analysed.
+    return getattr(settings, "READYBOARD_SCANNER_CACHE_DIR", settings.DATA_DIR / "scanner-cache")
 
 
 def _rules_version() -> str:
