@@ -100,7 +100,7 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
         if not pending:
             start = number
         if raw.endswith("\\"):
-            pending.append(raw[:-1])
+            pending.append(raw[:-1].rstrip())
             continue
         pending.append(raw)
         lines.append((start, " ".join(part if i == 0 else part.strip()
