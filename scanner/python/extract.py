@@ -25,6 +25,7 @@ from .facts import (
     ClassField,
     Const,
     DictExpr,
+    ExceptClause,
     Expr,
     FStr,
     FunctionFact,
@@ -521,6 +522,14 @@ class Extractor:
                                            self.scope_name))
         return False
 
+    def _visit_except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+        line, end_line = self.positions.take(pos.EXCEPT, node)
+        name = node.name.name.value if node.name is not None and isinstance(
+            node.name.name, cst.Name) else None
+        self.facts.excepts.append(ExceptClause(self.summarize(node.type), name, line, end_line,
+                                               self.scope_name))
+        return False
+
     def _visit_return(self, node: cst.Return) -> bool:
         line, end_line = self.positions.take(pos.RETURN, node)
         self.facts.returns.append(Statement(self.summarize(node.value), line, end_line,
@@ -574,6 +583,8 @@ _HANDLERS = {
     cst.With: Extractor._visit_with,
     cst.Raise: Extractor._visit_raise,
     cst.Return: Extractor._visit_return,
+    cst.ExceptHandler: Extractor._visit_except,
+    cst.ExceptStarHandler: Extractor._visit_except,
     cst.Import: Extractor._visit_import,
     cst.ImportFrom: Extractor._visit_import,
     cst.If: Extractor._visit_if,

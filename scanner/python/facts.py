@@ -154,6 +154,17 @@ class Statement:
 
 
 @dataclass(slots=True)
+class ExceptClause:
+    """An `except T as name:` clause: what it catches and the name the exception is bound to."""
+
+    types: Expr | None  # None for a bare `except:`; a Seq for `except (A, B)`
+    name: str | None
+    line: int
+    end_line: int
+    scope: str
+
+
+@dataclass(slots=True)
 class FunctionFact:
     name: str
     qualname: str
@@ -213,6 +224,7 @@ class ModuleFacts:
     assignments: list[Assignment] = field(default_factory=list)
     raises: list[Statement] = field(default_factory=list)
     returns: list[Statement] = field(default_factory=list)
+    excepts: list[ExceptClause] = field(default_factory=list)
     strings: set[str] = field(default_factory=set)  # short string constants, for header names etc.
     main_guard: bool = False
     top_level_kinds: list[str] = field(default_factory=list)

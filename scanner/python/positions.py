@@ -18,6 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH = "def", "class", "call", "raise", "return", "assign", "with"
+EXCEPT = "except"
 
 _AST_KINDS: dict[type, str] = {
     ast.FunctionDef: DEF,
@@ -31,6 +32,7 @@ _AST_KINDS: dict[type, str] = {
     ast.AugAssign: ASSIGN,
     ast.With: WITH,
     ast.AsyncWith: WITH,
+    ast.ExceptHandler: EXCEPT,
 }
 
 
