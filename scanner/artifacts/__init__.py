@@ -99,6 +99,18 @@ class Artifacts:
     def has_dependency(self, name: str) -> bool:
         return normalise_name(name) in self.dependency_names()
 
+    def dependency_location(self, name: str) -> SourceLine | None:
+        """Where a dependency is declared (first manifest that names it), for evidence."""
+        wanted = normalise_name(name)
+        for dependency in self.pyconfig.dependencies:
+            if dependency.name == wanted:
+                return SourceLine(dependency.path, dependency.line, dependency.requirement)
+        entries = [*self.deps.entries, *self.deps.pipfile_entries]
+        for entry in entries:
+            if normalise_name(entry.name) == wanted:
+                return SourceLine(entry.path, entry.line, entry.text)
+        return None
+
 
 def collect_artifacts(view: RepoView) -> Artifacts:
     """Parse every artefact kind once for `view.app_root`; never raises on repository content."""
@@ -146,13 +158,11 @@ _CONTRACT_COMMAND = re.compile(r"\b(?:newman|dredd|schemathesis|st\s+run)\b")
 
 
 def _add_dependency_and_ci_setups(found: Artifacts) -> None:
-    names = found.dependency_names()
-    for package in PROFILING_PACKAGES:
-        if package in names:
-            found.extras.profiling.append(SetupEvidence("", None, package, "declared dependency"))
-    for package in CONTRACT_PACKAGES:
-        if package in names:
-            found.extras.contract.append(SetupEvidence("", None, package, "declared dependency"))
+    for packages, evidence in ((PROFILING_PACKAGES, found.extras.profiling),
+                               (CONTRACT_PACKAGES, found.extras.contract)):
+        for package in packages:
+            if (where := found.dependency_location(package)) is not None:
+                evidence.append(SetupEvidence(where.path, where.line, package, where.text))
     for command in found.ci.commands_matching(_PROFILING_COMMAND):
         found.extras.profiling.append(SetupEvidence(command.path, command.line, "ci", command.text))
     for command in found.ci.commands_matching(_CONTRACT_COMMAND):

@@ -16,7 +16,8 @@ def test_it_resolves_every_kind_for_the_app_root():
     assert found.dockerfile.path == "services/api/Dockerfile"
     assert found.readme.path == "README.md"
     assert found.has_dependency("slowapi") and found.has_dependency("pytest_benchmark")
-    assert {e.tool for e in found.extras.profiling} == {"pytest-benchmark"}
+    assert [(e.tool, e.path, e.line) for e in found.extras.profiling] == [
+        ("pytest-benchmark", "services/api/requirements-dev.txt", 1)]
     assert {e.tool for e in found.extras.contract} == {"schemathesis", "ci"}
     assert found.errors == []
 
