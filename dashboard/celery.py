@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 
@@ -14,6 +16,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["dashboard.scans"])
 
 REAP_EVERY_SECONDS = 60.0
+READY_FILE_ENV = "READYBOARD_WORKER_READY_FILE"
 
 app.conf.beat_schedule = {
     "reap-stale-scans": {
@@ -23,3 +26,11 @@ app.conf.beat_schedule = {
         "options": {"expires": REAP_EVERY_SECONDS},
     },
 }
+
+
+@worker_ready.connect
+def _announce_ready(**_kwargs) -> None:
+    # `runembedded` prints its banner once the worker is really up (see READY_FILE_ENV).
+    path = os.environ.get(READY_FILE_ENV)
+    if path:
+        Path(path).touch()

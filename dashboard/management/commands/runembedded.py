@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dashboard.celery import READY_FILE_ENV
 from dashboard.demo.build import set_up_demo
 from dashboard.models import ACTIVE_STATES, Scan, ScanState
 from dashboard.scans.pipeline import enqueue_scan
@@ -121,7 +122,7 @@ class Supervisor:
         self.stopping = False
 
     def commands(self) -> dict[str, list[str]]:
-        celery = [sys.executable, "-m", "celery", "-A", "dashboard"]
+        celery = [sys.executable, "-m", "celery", "-A", "dashboard", "--quiet"]
         return {
             # prefork (one child): the only pool where Celery's time limits work.
             "worker": [*celery, "worker", "--pool=prefork", "--concurrency=1",
@@ -138,9 +139,11 @@ class Supervisor:
             sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
         }
         try:
+            self.ready_file.unlink(missing_ok=True)
+            env = {**os.environ, READY_FILE_ENV: str(self.ready_file)}
             for name, command in self.commands().items():
-                self.children[name] = _spawn(command)
-            self._wait_for_web()
+                self.children[name] = _spawn(command, env)
+            self._wait_until_ready()
             if not self.stopping:
                 self.out.write(banner)
             self._watch()
@@ -152,12 +155,16 @@ class Supervisor:
     def _on_signal(self, signum, _frame) -> None:
         self.stopping = True
 
-    def _wait_for_web(self) -> None:
-        deadline = time.monotonic() + 30
+    @property
+    def ready_file(self) -> Path:
+        return self.data_dir / "worker.ready"
+
+    def _wait_until_ready(self) -> None:
+        # The banner goes last, so the login is not buried under the children's start-up logs.
+        deadline = time.monotonic() + 60
         while not self.stopping and time.monotonic() < deadline and self._all_alive():
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
+            if self.ready_file.exists() and _listening(self.port):
+                return
             time.sleep(0.2)
 
     def _watch(self) -> None:
@@ -173,9 +180,10 @@ class Supervisor:
         return all(p.poll() is None for p in self.children.values())
 
     def stop(self) -> None:
-        """SIGTERM every child's process group; SIGKILL what is left after the grace."""
+        """SIGTERM every child (a warm shutdown); SIGKILL its group after the grace period."""
         for child in self.children.values():
-            _signal_group(child, signal.SIGTERM)
+            if child.poll() is None:
+                child.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
         for child in self.children.values():
             try:
@@ -186,11 +194,14 @@ class Supervisor:
         self.out.write("Stopped.")
 
 
-def _spawn(command: list[str]) -> subprocess.Popen:
+def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen:
     # Own session: Ctrl-C reaches only us, and we stop each child (with its pool) ourselves.
-    return subprocess.Popen(
-        command, cwd=settings.BASE_DIR, env=os.environ.copy(), start_new_session=True
-    )
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, env=env, start_new_session=True)
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _signal_group(child: subprocess.Popen, signum: int) -> None:
