@@ -15,6 +15,7 @@ import libcst as cst
 
 from . import positions as pos
 from .facts import (
+    AssertFact,
     Assignment,
     Attr,
     Await,
@@ -23,6 +24,7 @@ from .facts import (
     CallSite,
     ClassFact,
     ClassField,
+    Comparison,
     Const,
     DictExpr,
     ExceptClause,
@@ -530,6 +532,18 @@ class Extractor:
                                                self.scope_name))
         return False
 
+    def _visit_assert(self, node: cst.Assert) -> bool:
+        line, end_line = self.positions.take(pos.ASSERT, node)
+        comparisons = [
+            Comparison(self.summarize(c.left), [_COMPARISON_OPS.get(type(t.operator), "?")
+                                                for t in c.comparisons],
+                       [self.summarize(t.comparator) for t in c.comparisons])
+            for c in _comparisons_in(node.test)
+        ]
+        self.facts.asserts.append(AssertFact(self.summarize(node.test), comparisons, line,
+                                             end_line, self.scope_name))
+        return False
+
     def _visit_return(self, node: cst.Return) -> bool:
         line, end_line = self.positions.take(pos.RETURN, node)
         self.facts.returns.append(Statement(self.summarize(node.value), line, end_line,
@@ -564,6 +578,25 @@ class Extractor:
         return "other"
 
 
+_COMPARISON_OPS = {
+    cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
+    cst.GreaterThan: ">", cst.GreaterThanEqual: ">=", cst.In: "in", cst.NotIn: "not in",
+    cst.Is: "is", cst.IsNot: "is not",
+}
+
+
+def _comparisons_in(node: cst.CSTNode) -> list[cst.Comparison]:
+    """Comparison nodes inside an assert's test, outermost first (tests are small)."""
+    found: list[cst.Comparison] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Comparison):
+            found.append(current)
+        stack.extend(reversed(list(_children(current))))
+    return found
+
+
 def _is_main_guard(test: cst.BaseExpression) -> bool:
     return (
         isinstance(test, cst.Comparison)
@@ -583,6 +616,7 @@ _HANDLERS = {
     cst.With: Extractor._visit_with,
     cst.Raise: Extractor._visit_raise,
     cst.Return: Extractor._visit_return,
+    cst.Assert: Extractor._visit_assert,
     cst.ExceptHandler: Extractor._visit_except,
     cst.ExceptStarHandler: Extractor._visit_except,
     cst.Import: Extractor._visit_import,

@@ -165,6 +165,26 @@ class ExceptClause:
 
 
 @dataclass(slots=True)
+class Comparison:
+    """`left op right [op right ...]`; ops as written ("==", "in", "not in", ">=", "is")."""
+
+    left: Expr
+    ops: list[str]
+    comparators: list[Expr]
+
+
+@dataclass(slots=True)
+class AssertFact:
+    """An `assert` statement: its test, and every comparison written inside the test."""
+
+    test: Expr | None
+    comparisons: list[Comparison]
+    line: int
+    end_line: int
+    scope: str
+
+
+@dataclass(slots=True)
 class FunctionFact:
     name: str
     qualname: str
@@ -225,6 +245,7 @@ class ModuleFacts:
     raises: list[Statement] = field(default_factory=list)
     returns: list[Statement] = field(default_factory=list)
     excepts: list[ExceptClause] = field(default_factory=list)
+    asserts: list[AssertFact] = field(default_factory=list)
     strings: set[str] = field(default_factory=set)  # short string constants, for header names etc.
     main_guard: bool = False
     top_level_kinds: list[str] = field(default_factory=list)

@@ -19,6 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH = "def", "class", "call", "raise", "return", "assign", "with"
 EXCEPT = "except"
+ASSERT = "assert"
 
 _AST_KINDS: dict[type, str] = {
     ast.FunctionDef: DEF,
@@ -33,6 +34,7 @@ _AST_KINDS: dict[type, str] = {
     ast.With: WITH,
     ast.AsyncWith: WITH,
     ast.ExceptHandler: EXCEPT,
+    ast.Assert: ASSERT,
 }
 
 
