@@ -268,6 +268,53 @@ def dependency_functions(project: Project, endpoint: Endpoint, max_depth: int = 
     return found
 
 
+def expand_annotation_alias(project: Project, annotation: Expr | None) -> Expr | None:
+    """A module-level alias (`SessionDep = Annotated[Session, Depends(get_db)]`) -> its value."""
+    if isinstance(annotation, Name):
+        resolved = project.resolve(annotation)
+        if isinstance(resolved, Subscript) and isinstance(resolved.value, Name):
+            return resolved
+    return annotation
+
+
+def resolved_param_dependency(project: Project, param: Param) -> Call | None:
+    """Like `param_dependency`, also through a module-level `Annotated[..., Depends()]` alias."""
+    found = param_dependency(param)
+    if found is not None:
+        return found
+    expanded = expand_annotation_alias(project, param.annotation)
+    for meta in annotated_metadata(expanded):
+        if is_depends(meta):
+            return meta  # type: ignore[return-value]
+    return None
+
+
+def resolved_dependency_functions(project: Project, endpoint: Endpoint, max_depth: int = 4
+                                  ) -> list[tuple[ModuleFacts, FunctionFact]]:
+    """`dependency_functions`, following `Annotated` aliases at every level."""
+    found: list[tuple[ModuleFacts, FunctionFact]] = []
+    seen: set[int] = set()
+    calls = [d for d in endpoint.dependencies if isinstance(d, Call)]
+    if endpoint.function is not None:
+        calls += [c for p in endpoint.function.params
+                  if (c := resolved_param_dependency(project, p)) is not None]
+    frontier = [(endpoint.module, c) for c in calls]
+    for _ in range(max_depth):
+        next_frontier = []
+        for module, call in frontier:
+            resolved = _function_for(project, module, dependency_target(call))
+            if resolved is None or id(resolved[1]) in seen:
+                continue
+            seen.add(id(resolved[1]))
+            found.append(resolved)
+            for param in resolved[1].params:
+                dependency = resolved_param_dependency(project, param)
+                if dependency is not None:
+                    next_frontier.append((resolved[0], dependency))
+        frontier = next_frontier
+    return found
+
+
 def _function_for(project: Project, module: ModuleFacts, expr: Expr | None):
     if isinstance(expr, Call):  # Depends(RoleChecker("admin")) -> the class's __call__
         expr = expr.func
