@@ -30,6 +30,7 @@ from .base import FAIL, WARN, Evidence, Example, Rule, share_status
 from .matchers import (
     PYDANTIC_BASES,
     calls_in,
+    expand_annotation_alias,
     is_collection_annotation,
     is_special_param,
     is_table_model,
@@ -160,16 +161,19 @@ def body_params(project: Project, endpoint: Endpoint) -> list[BodyParam]:
         return []
     in_path = path_params(endpoint.path)
     found = []
-    for index, param in enumerate(function.params):
-        if param.kind in ("star", "starstar") or (function.is_method and index == 0):
+    for index, written in enumerate(function.params):
+        if written.kind in ("star", "starstar") or (function.is_method and index == 0):
             continue
+        # `SettingsDep = Annotated[Settings, Depends(...)]`: judge the alias's value
+        param = Param(written.name, written.kind,
+                      expand_annotation_alias(project, written.annotation), written.default)
         if param.name in in_path or is_special_param(param):
             continue
         source = param_source(param)
         if source == "body":
-            found.append(BodyParam(endpoint, param, True))
+            found.append(BodyParam(endpoint, written, True))
         elif source is None and _implicit_body(project, param.annotation):
-            found.append(BodyParam(endpoint, param, False))
+            found.append(BodyParam(endpoint, written, False))
     return found
 
 
@@ -1428,6 +1432,10 @@ jobs:
             found = ci.runs_tool(tool)
             if found:
                 runs["pyright" if tool == "basedpyright" else tool] = found
+        if not runs and ci.errors:
+            # a CI file we could not read may well run the checker: do not guess
+            return self.unknown([project.absence(f"CI file not understood: {error}")
+                                 for error in ci.errors])
         return self._verdict(project, strict, runs)
 
     def _verdict(self, project: Project, strict: dict, runs: dict):
