@@ -21,7 +21,7 @@ _NO_HOOKS = ["-c", "core.hooksPath=/dev/null"]
 def init_repository(path: Path, branch: str = "main") -> None:
     """An empty non-bare repository at `path` whose first branch is `branch`."""
     path.mkdir(parents=True, exist_ok=True)
-    Repo.init(path, initial_branch=branch)
+    Repo.init(path, initial_branch=branch).close()
 
 
 def commit_tree(path: Path, source: Path, message: str, when: datetime) -> str:
@@ -55,11 +55,11 @@ def commit_files(
 
 
 def head_sha(path: Path) -> str:
-    return Repo(path).head.commit.hexsha
+    with Repo(path) as repo:
+        return repo.head.commit.hexsha
 
 
 def _commit_all(path: Path, message: str, when: datetime) -> str:
-    repo = Repo(path)
     stamp = when.isoformat()
     env = {
         "GIT_AUTHOR_NAME": AUTHOR_NAME,
@@ -69,8 +69,10 @@ def _commit_all(path: Path, message: str, when: datetime) -> str:
         "GIT_AUTHOR_DATE": stamp,
         "GIT_COMMITTER_DATE": stamp,
     }
-    repo.git.execute(["git", *_NO_HOOKS, "add", "--all"])
-    repo.git.execute(
-        ["git", *_NO_HOOKS, "commit", "--quiet", "--allow-empty", "-m", message], env=env
-    )
-    return repo.head.commit.hexsha
+    # `with`: GitPython keeps `git cat-file` helpers alive until the Repo is closed.
+    with Repo(path) as repo:
+        repo.git.execute(["git", *_NO_HOOKS, "add", "--all"])
+        repo.git.execute(
+            ["git", *_NO_HOOKS, "commit", "--quiet", "--allow-empty", "-m", message], env=env
+        )
+        return repo.head.commit.hexsha
