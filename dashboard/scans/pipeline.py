@@ -12,6 +12,7 @@ Celery tasks (`dashboard.scans.tasks`) are thin wrappers around these.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
@@ -141,7 +142,9 @@ def _scan_tree(tree, app_root: str) -> dict[str, Any]:
     from scanner.engine import scan_tree
 
     started = time.monotonic()
-    report = scan_tree(tree, app_root=app_root or None, cache_dir=_scanner_cache())
+    report = scan_tree(
+        tree, app_root=app_root or None, cache_dir=_scanner_cache(), jobs=_scanner_jobs()
+    )
     log.info("scanned %s in %.1fs", tree, time.monotonic() - started)
     return report
 
@@ -149,6 +152,19 @@ def _scan_tree(tree, app_root: str) -> dict[str, Any]:
 def _scanner_cache():
     # Per-worker findings cache keyed by file content: an unchanged file is not re-analysed.
     return getattr(settings, "READYBOARD_SCANNER_CACHE_DIR", settings.DATA_DIR / "scanner-cache")
+
+
+def _scanner_jobs() -> int | None:
+    """Parse processes for one scan (None: the scanner's default, one per core).
+
+    A Celery prefork child is a daemonic process and may not start the scanner's process
+    pool, so there a scan parses in-process; workers scan several repositories side by
+    side instead (worker concurrency).
+    """
+    jobs = getattr(settings, "READYBOARD_SCAN_JOBS", None)
+    if jobs is None and multiprocessing.current_process().daemon:
+        return 1
+    return jobs
 
 
 def _rules_version() -> str:

@@ -124,8 +124,8 @@ class Supervisor:
     def commands(self) -> dict[str, list[str]]:
         celery = [sys.executable, "-m", "celery", "-A", "dashboard", "--quiet"]
         return {
-            # prefork (one child): the only pool where Celery's time limits work.
-            "worker": [*celery, "worker", "--pool=prefork", "--concurrency=1",
+            # prefork: the only pool where Celery's time limits work; two scans side by side.
+            "worker": [*celery, "worker", "--pool=prefork", "--concurrency=2",
                        "--loglevel=INFO", "--hostname=embedded@%h", "--without-gossip",
                        "--without-mingle"],
             "beat": [*celery, "beat", "--loglevel=INFO",

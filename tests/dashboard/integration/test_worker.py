@@ -142,3 +142,19 @@ def test_a_broken_url_ends_failed_with_its_category(celery_worker_process, url, 
     assert (scan.state, scan.error_code) == (ScanState.FAILED, code)
     assert scan.error_message and "t0ken" not in scan.error_message
     assert scan.finished_at is not None
+
+
+def test_a_repository_big_enough_for_parallel_parsing_scans_in_the_worker(
+    celery_worker_process, make_origin
+):
+    # Past the scanner's parallel threshold it forks a process pool inside the Celery child.
+    origin = make_origin("billing-api")
+    modules = {f"app/handlers/h{i:03}.py": f"def handler_{i}(x: int) -> int:\n    return x + {i}\n"
+               for i in range(80)}  # fmt: skip
+    commit_files(origin, modules, "Many modules", T0 + timedelta(days=1))
+    repo = Repository.objects.create(name="billing-api", url=origin.as_uri())
+
+    scan = scan_and_wait(repo)
+
+    assert scan.state == ScanState.SUCCEEDED, scan.error_message
+    assert scan.files["scanned"] >= 80
