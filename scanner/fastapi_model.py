@@ -132,9 +132,25 @@ class ServiceModel:
                 if isinstance(func, Name) and func.dotted.endswith("." + method):
                     receiver = func.dotted[: -len(method) - 1]
                     obj = resolve_object(project, self.objects, module, site.scope, receiver)
-                    if obj is not None and obj.kind == "app":
+                    if (obj is not None and obj.kind == "app") or (
+                            obj is None and _is_app_parameter(project, module, site.scope,
+                                                              receiver)):
                         found.append((module, site))
         return found
+
+
+def _is_app_parameter(project: Project, module: ModuleFacts, scope: str, name: str) -> bool:
+    """`def register_handlers(app: FastAPI): app.add_exception_handler(...)`: a helper that
+    configures whichever app it is given (the service's, in practice)."""
+    function = next((f for f in module.functions if f.qualname == scope), None)
+    param = function.param(name) if function is not None else None
+    annotation = param.annotation if param is not None else None
+    if not isinstance(annotation, Name):
+        return False
+    if annotation.qname in FASTAPI_CLASSES:
+        return True
+    found = project.class_of(annotation)
+    return found is not None and bool(project.base_names(*found) & FASTAPI_CLASSES)
 
 
 # ---- discovery ---------------------------------------------------------------------------
