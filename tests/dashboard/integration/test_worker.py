@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import filelock
 import pytest
+from django.utils import timezone
 
 from dashboard.git.local import commit_files
+from dashboard.git.urls import cache_key
 from dashboard.models import CheckResult, Evidence, Repository, Scan, ScanState
-from dashboard.scans.pipeline import request_scan
+from dashboard.scans.pipeline import reap_stale_scans, request_scan, stale_after
 from scanner import scoring
 from scanner.engine import scan_tree
 
@@ -158,3 +164,53 @@ def test_a_repository_big_enough_for_parallel_parsing_scans_in_the_worker(
 
     assert scan.state == ScanState.SUCCEEDED, scan.error_message
     assert scan.files["scanned"] >= 80
+
+
+def test_a_scan_whose_worker_process_died_is_requeued_by_the_reaper(
+    celery_worker_process, worker_dir, make_origin
+):
+    origin = make_origin("billing-api")
+    repo = Repository.objects.create(name="billing-api", url=origin.as_uri())
+    # Hold the mirror's lock so the scan sits in `cloning` while we kill its process.
+    lock = filelock.FileLock(str(worker_dir / "git-cache" / f"{cache_key(repo.url)}.lock"))
+    (worker_dir / "git-cache").mkdir(exist_ok=True)
+    with lock:
+        scan = request_scan(repo, "manual")
+        _wait_for_state(scan, ScanState.CLONING)
+        for child in _children(celery_worker_process.pid):
+            os.kill(child, signal.SIGKILL)
+        time.sleep(2)  # the worker notices, the redelivered task finds the scan taken
+    scan.refresh_from_db()
+    assert scan.state == ScanState.CLONING  # orphaned, not lost
+
+    later = timezone.now() + stale_after() + timedelta(minutes=1)
+    assert reap_stale_scans(now=later)["requeued"] == 1
+    scan = scan_and_wait_existing(scan)
+
+    assert scan.state == ScanState.SUCCEEDED, scan.error_message
+    assert scan.attempts == 2
+
+
+def _wait_for_state(scan: Scan, state: str) -> None:
+    deadline = time.monotonic() + FINAL_WITHIN_SECONDS
+    while time.monotonic() < deadline:
+        scan.refresh_from_db()
+        if scan.state == state:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"scan {scan.pk} never reached {state} (is {scan.state})")
+
+
+def scan_and_wait_existing(scan: Scan) -> Scan:
+    deadline = time.monotonic() + FINAL_WITHIN_SECONDS
+    while time.monotonic() < deadline:
+        scan.refresh_from_db()
+        if scan.is_final:
+            return scan
+        time.sleep(0.25)
+    raise AssertionError(f"scan {scan.pk} still {scan.state}")
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(child) for child in found.stdout.split()]
