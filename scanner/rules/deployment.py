@@ -11,6 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 
+from .. import layout
 from ..artifacts import Artifacts
 from ..artifacts.ci import program_calls
 from ..artifacts.deps import is_pinned
@@ -291,7 +292,7 @@ class Dep004ContainerHealthCheck(Rule):
             evidence.append(project.evidence(dockerfile.path, dockerfile.healthcheck.line,
                                              "HEALTHCHECK in the image"))
         for compose in artifacts.compose:
-            for service in compose.app_services:
+            for service in _own_services(project, compose):
                 if service.has_healthcheck:
                     evidence.append(project.evidence(
                         compose.path, service.healthcheck_line,
@@ -319,6 +320,24 @@ class Dep004ContainerHealthCheck(Rule):
         else:
             parts.append(f"no Kubernetes manifests (looked in {artifacts.looked_in('k8s')})")
         return "; ".join(parts)
+
+
+def _own_services(project: Project, compose) -> list:
+    """The compose services that run this app: built from a folder holding the app root, or
+    the only non-infrastructure service of the file."""
+    services = compose.app_services
+    app_root = project.app_root if project.app_root not in ("", ".") else "."
+    folder = posixpath.dirname(compose.path)
+    own = []
+    for service in services:
+        if service.build_context is None:
+            if len(services) == 1:
+                own.append(service)
+            continue
+        context = posixpath.normpath(posixpath.join(folder, service.build_context))
+        if layout.is_under(app_root, context) or layout.is_under(context, app_root):
+            own.append(service)
+    return own
 
 
 # ---- DEP-005 -----------------------------------------------------------------------------

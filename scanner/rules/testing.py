@@ -994,8 +994,9 @@ _DB_URL = re.compile(
     r"^(?P<scheme>postgres(?:ql)?|mysql|mariadb|sqlite|mssql|oracle|mongodb(?:\+srv)?"
     r"|cockroachdb|timescaledb)(?:\+\w+)?://(?P<rest>.*)$", re.IGNORECASE)
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal"}
-_PLACEHOLDER_DOMAINS = re.compile(r"(?:^|\.)(?:example\.(?:com|org|net)|example|invalid|test|"
-                                  r"local|localhost|localdomain)$", re.IGNORECASE)
+# Reserved for testing and local use (RFC 2606/6761); `example.com` is a real, remote host.
+_PLACEHOLDER_DOMAINS = re.compile(r"\.(?:invalid|test|local|localhost|localdomain)$",
+                                  re.IGNORECASE)
 _DB_ENV_KEY = re.compile(r"DATABASE|(?:^|_)DB(?:_|$)|DSN|SQLALCHEMY|POSTGRES|MYSQL|MONGO",
                          re.IGNORECASE)
 
