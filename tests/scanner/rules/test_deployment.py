@@ -131,3 +131,11 @@ def test_dep005_make_lint_counts(tmp_path):
     files = {"app/main.py": APP, "Makefile": "lint:\n\truff check .\n",
              ".github/workflows/ci.yml": deployment.GH_PYTEST.replace("pytest -q", "make lint")}
     assert _check(deployment.Dep005CiPipeline, tmp_path, files).status == "pass"
+
+
+def test_dep004_another_apps_compose_healthcheck_does_not_count(tmp_path):
+    files = {"services/users/app/main.py": APP, "services/users/pyproject.toml": "[project]\n",
+             "docker-compose.yml": "services:\n  orders:\n    build: services/orders\n"
+                                   "    healthcheck:\n      test: [x]\n"
+                                   "  users:\n    build: services/users\n"}
+    assert _check(deployment.Dep004ContainerHealthCheck, tmp_path, files).status == "fail"

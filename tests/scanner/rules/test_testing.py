@@ -204,3 +204,12 @@ def test_tst005_picks_the_highest_gate_and_reports_it(tmp_path):
              "pytest.ini": "[pytest]\naddopts = --cov-fail-under=80\n"}
     result = _check(testing.Tst005CoverageGate, tmp_path, files)
     assert (result.status, result.metric) == ("pass", {"fail_under": 80.0})
+
+
+def test_tst006_example_com_host_is_remote_but_test_tld_is_local(tmp_path):
+    rule = testing.Tst006IsolatedTestDatabase
+    remote = {"app/main.py": rule.DB_APP, "tests/test_items.py": testing.CLIENT_TEST,
+              "tests/conftest.py": "URL = 'postgresql://u@db.staging.example.com/app'\n"}
+    assert _check(rule, tmp_path / "a", remote).status == "fail"
+    local = dict(remote, **{"tests/conftest.py": "URL = 'postgresql://u@db.ci.test/app'\n"})
+    assert _check(rule, tmp_path / "b", local).status == "pass"
