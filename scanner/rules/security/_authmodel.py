@@ -53,7 +53,8 @@ _AUTH_NAME = re.compile(
     r"|^get_user_from|token_(?:data|payload|required|user)|authoriz|permission|superuser"
     r"|^has_role|role_?(?:checker|required|guard)|^(?:admin|staff)_required|^is_admin"
 )
-_NOT_AUTH_NAME = re.compile(r"^require_(?:json|content|feature|flag|header_version)|rate_?limit")
+_NOT_AUTH_NAME = re.compile(r"^require_(?:json|content|feature|flag|header_version)|rate_?limit"
+                            r"|requestform|_form$|^form_")
 _ROLE_NAME = re.compile(r"role|permission|superuser|admin|scope|staff|privilege|rbac|acl"
                         r"|owner_required")
 _HARMLESS_NAME = re.compile(r"(?:^|_)(?:db|session|sessionmaker|settings|config|conn|connection"
@@ -334,7 +335,9 @@ def _by_name(name: str, module: ModuleFacts | None = None, line: int | None = No
              known: bool = True) -> Verdict:
     """Judge by name; `known` says the code behind it was seen (else: unknown, not none)."""
     lowered = last_part(name).lower()
-    if _AUTH_NAME.search(lowered) and not _NOT_AUTH_NAME.search(lowered):
+    if _NOT_AUTH_NAME.search(lowered):
+        return Verdict("none", last_part(name), False, module, line)
+    if _AUTH_NAME.search(lowered):
         return Verdict("auth", last_part(name), bool(_ROLE_NAME.search(lowered)), module, line)
     if known or _HARMLESS_NAME.search(lowered):
         return Verdict("none", last_part(name), False, module, line)

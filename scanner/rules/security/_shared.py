@@ -229,7 +229,58 @@ def _expr_text(expr: Expr | None) -> str:
     return ""
 
 
+def settings_field_of(project: Project, module: ModuleFacts, scope: str, expr: Expr | None):
+    """(module, field) when `expr` reads a field of a settings instance, else None.
+
+    Handles `settings.X` (module singleton), `get_settings().X` and a local
+    `settings = Settings()` inside the function.
+    """
+    expr = strip_accessors(expr)
+    owner: Expr | None = None
+    field_name = ""
+    if isinstance(expr, Attr):
+        owner, field_name = expr.value, expr.attr
+    elif isinstance(expr, Name) and "." in expr.dotted:
+        head, _, rest = expr.dotted.rpartition(".")
+        field_name = rest
+        owner = Name(head, expr.qname.rpartition(".")[0])
+        if "." not in head and scope:
+            assigned = local_assignments(module, scope, head)
+            if assigned and assigned[-1].value is not None:
+                owner = assigned[-1].value
+    if owner is None:
+        return None
+    found = project.instance_class(owner)
+    if found is None:
+        return None
+    field = project.class_field(found[0], found[1], field_name)
+    return (_field_module(project, found, field_name), field) if field is not None else None
+
+
+def _field_module(project: Project, found, name: str) -> ModuleFacts:
+    """The module that declares an (inherited) field."""
+    module, cls = found
+    for _ in range(12):
+        if any(f.name == name for f in cls.fields):
+            return module
+        for base in cls.bases:
+            parent = project.class_of(base)
+            if parent is not None:
+                module, cls = parent
+                break
+        else:
+            return module
+    return module
+
+
 def _name_source(project, module, scope, expr: Name, line, depth) -> tuple[str, Expr | None]:
+    field = settings_field_of(project, module, scope, expr)
+    if field is not None:
+        default = field_default(field[1].value)
+        if default is None:
+            return "config", expr
+        kind, where = value_source(project, field[0], "", default, None, depth)
+        return ("literal", where) if kind == "literal" else ("config", expr)
     if "." not in expr.dotted and scope:
         assigned = local_assignments(module, scope, expr.dotted, line)
         if assigned and assigned[-1].value is not None:

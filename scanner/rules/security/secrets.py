@@ -28,6 +28,7 @@ from ._shared import (
     jwt_calls,
     jwt_key_argument,
     name_tokens,
+    settings_field_of,
     uses_jwt_auth_library,
     value_source,
 )
@@ -153,6 +154,11 @@ def create_token(sub: str) -> str:
             kind, where = value_source(project, module, scope, key, line)
             bucket = {"literal": literal, "config": config}.get(kind, unknown)
             bucket.append(self._evidence(project, module, scope, line, end_line, kind, where))
+            field = settings_field_of(project, module, scope, key)
+            if kind == "literal" and field is not None:
+                bucket.append(project.evidence(field[0].path, field[1].line, "the settings field "
+                                               "behind the key defaults to a literal",
+                                               end_line=field[1].end_line))
         literal += self._authjwt_literals(project, config)
         if literal:
             return self.failed(literal)
