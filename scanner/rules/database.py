@@ -702,6 +702,7 @@ class Db002Migrations(Rule):
 
 
 _NOT_WORK_CALLS = {"print", "pass"}
+_LOG_METHODS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "getLogger"}
 _LOG_HEADS = ("logger.", "logging.", "log.", "warnings.", "_logger.", "LOGGER.")
 
 
@@ -714,8 +715,10 @@ def downgrade_does_work(module: ModuleFacts, function: FunctionFact) -> bool:
     for site in calls_in(module, function):
         if id(site.call) in raised:
             continue
-        name = site.call.func.dotted if isinstance(site.call.func, Name) else ""
-        if name in _NOT_WORK_CALLS or name.startswith(_LOG_HEADS):
+        func = site.call.func
+        name = func.dotted if isinstance(func, Name) else ""
+        method = last_part(name) if name else (func.attr if isinstance(func, Attr) else "")
+        if name in _NOT_WORK_CALLS or name.startswith(_LOG_HEADS) or method in _LOG_METHODS:
             continue
         return True
     for statement in module.returns:
