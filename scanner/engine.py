@@ -115,6 +115,8 @@ def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None =
     project = _project_for(root, outcome, chosen, inventory, reader)
     rules = rules if rules is not None else all_rules()
     results = run_rules(project, rules) if project.service.has_app else []
+    if project.service.has_app:
+        annotate_inventory(project)
     decided = time.perf_counter()
     errors = [FileIssue(p, r) for p, r in sorted(outcome.errors.items())]
     timings = {
@@ -135,18 +137,16 @@ def _project_for(root: Path, outcome, app_root: str, inventory: Inventory,
 
 
 def _collect_artifacts(inventory: Inventory, reader: TreeReader, app_root: str):
-    try:
-        from .artifacts import collect_artifacts
-        from .artifacts.view import RepoView
-    except ImportError:  # artefact parsers still being written
-        return None
+    from .artifacts import collect_artifacts
+    from .artifacts.view import RepoView
 
     view = RepoView(paths=list(inventory.paths), read_text=reader.read_text, app_root=app_root)
     return collect_artifacts(view)
 
 
 def _test_patterns(artifacts) -> tuple[str, ...]:
-    patterns = getattr(getattr(artifacts, "pyconfig", None), "python_files", None)
+    pytest_config = artifacts.pyconfig.pytest if artifacts.pyconfig else None
+    patterns = pytest_config.python_files if pytest_config else None
     if patterns:
         return tuple(patterns)
     return layout.DEFAULT_TEST_FILES
@@ -179,6 +179,13 @@ def _fold_nested_roots(roots: dict[str, dict[str, Any]]) -> None:
                 roots[other]["endpoints"] += roots[path]["endpoints"]
                 del roots[path]
                 break
+
+
+def annotate_inventory(project: Project) -> None:
+    """Add each endpoint's test callers (and auth posture) to the route inventory."""
+    from .rules.testing import annotate_endpoint_tests
+
+    annotate_endpoint_tests(project)
 
 
 def run_rules(project: Project, rules: list[Rule]) -> list[CheckResult]:

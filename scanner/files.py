@@ -179,7 +179,9 @@ def decode_python(data: bytes) -> tuple[str | None, str | None]:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         codecs.lookup(encoding)
-    except (SyntaxError, LookupError) as exc:
+    except SyntaxError:
+        return None, "not valid UTF-8 and no coding declaration: file not analysed"
+    except LookupError as exc:
         return None, f"unknown source encoding: {exc}"
     try:
         text = data.decode(encoding)

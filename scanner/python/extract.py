@@ -42,6 +42,8 @@ from .facts import (
 )
 
 MAX_EXPR_DEPTH = 24
+DEFAULT_RECURSION_LIMIT = 1000
+MAX_BRACKET_DEPTH = 200  # CPython itself refuses deeper nesting
 MAX_STRING = 2000
 SHORT_STRING = 120
 
@@ -631,6 +633,7 @@ class ParseFailure(Exception):
 
 def extract_facts(path: str, source: str) -> ModuleFacts:
     """Parse `source` once with libcst and return its facts (raises ParseFailure)."""
+    ordered = _screen_and_index(source)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
@@ -640,13 +643,48 @@ def extract_facts(path: str, source: str) -> ModuleFacts:
     except Exception as exc:  # the native parser reports some failures as other errors
         raise ParseFailure(f"could not parse: {type(exc).__name__}: {exc}"[:300]) from None
     try:
-        return _extract(path, source, module)
+        return _extract(path, source, module, ordered)
     except RecursionError:
         raise ParseFailure("too deeply nested to analyse") from None
 
 
-def _extract(path: str, source: str, module: cst.Module) -> ModuleFacts:
-    ordered = pos.ordered_positions(source)
+def _screen_and_index(source: str) -> pos.OrderedPositions | None:
+    """Run the fast `ast` parse first: it indexes positions and screens out pathological
+    nesting, on which libcst's native parser can take minutes or overflow its stack."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)  # ast's own depth guard scales with it
+    try:
+        return pos.ordered_positions_or_raise(source)
+    except RecursionError:
+        raise ParseFailure("too deeply nested for Python to compile; not analysed") from None
+    except MemoryError:
+        raise ParseFailure("too large or deep for Python to compile; not analysed") from None
+    except SyntaxError as exc:
+        if "too many nested" in str(exc.msg):
+            raise ParseFailure(f"{exc.msg} (line {exc.lineno}); not analysed") from None
+        if _bracket_depth(source) > MAX_BRACKET_DEPTH:
+            raise ParseFailure("brackets nested too deeply; not analysed") from None
+        return None  # newer syntax than this Python reads: libcst decides
+    except ValueError:
+        return None
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def _bracket_depth(source: str) -> int:
+    """Deepest bracket nesting, counting brackets inside strings too (an upper bound)."""
+    depth = deepest = 0
+    for char in source:
+        if char in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+def _extract(path: str, source: str, module: cst.Module,
+             ordered: pos.OrderedPositions | None) -> ModuleFacts:
     if ordered is not None:
         try:
             return Extractor(path, source, module, ordered).run()

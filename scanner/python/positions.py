@@ -125,6 +125,11 @@ class ExactPositions:
         return None
 
 
+def ordered_positions_or_raise(source: str) -> OrderedPositions:
+    """Positions from `ast`; its SyntaxError/RecursionError reach the caller."""
+    return OrderedPositions(ast.parse(source))
+
+
 def ordered_positions(source: str) -> OrderedPositions | None:
     """Positions from `ast`, or None when `ast` cannot read this source."""
     try:
