@@ -232,6 +232,12 @@ class Lifetime:
     what: str
 
 
+def _whole(minutes: float) -> float | int | str:
+    if minutes == float("inf"):
+        return "never expires"
+    return int(minutes) if float(minutes).is_integer() else round(minutes, 2)
+
+
 def is_access_lifetime_name(name: str) -> bool:
     tokens = set(name_tokens(name))
     return bool(tokens & _EXPIRY_WORDS and tokens & _TOKEN_WORDS and not tokens & _OTHER_TOKENS)
@@ -327,14 +333,15 @@ def create_access_token(sub: str) -> str:
         lifetimes = self._named(project) + self._timedelta_uses(project) + self._library(project)
         if not any(item.minutes is not None for item in lifetimes):
             lifetimes += self._in_token_functions(project)
+        lifetimes = list({(i.module.path, i.line): i for i in lifetimes}.values())
         decided = [item for item in lifetimes if item.minutes is not None]
         too_long = [item for item in decided if item.minutes > LIMIT_MINUTES]  # type: ignore[operator]
         if too_long:
             return self.failed([self._evidence(project, item) for item in too_long],
-                               {"minutes": max(i.minutes for i in too_long)})  # type: ignore[type-var]
+                               {"minutes": _whole(max(i.minutes for i in too_long))})  # type: ignore[type-var]
         if decided:
             return self.passed([self._evidence(project, item) for item in decided],
-                               {"minutes": max(i.minutes for i in decided)})  # type: ignore[type-var]
+                               {"minutes": _whole(max(i.minutes for i in decided))})  # type: ignore[type-var]
         return self.unknown([self._evidence(project, item) for item in lifetimes] or [
             project.absence("JWT is used, but the access-token lifetime could not be resolved "
                             "(looked for *_EXPIRE_MINUTES-style constants and settings, and "
