@@ -1,11 +1,13 @@
-"""URL map. Only the admin and the login for now; the pages are added by their views."""
+"""URL map: admin, sign-in, then one module of URL patterns per area of the site."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("dashboard.views.fleet_urls")),
+    path("", include("dashboard.views.service_urls")),
 ]

@@ -1,0 +1,3 @@
+"""Fleet-wide pages: leaderboard, team roll-up, fleet check view."""
+
+urlpatterns: list = []

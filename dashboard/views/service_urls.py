@@ -1,0 +1,3 @@
+"""One service's pages: overview, checks, scans, endpoints."""
+
+urlpatterns: list = []
