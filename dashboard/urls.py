@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("dashboard.views.fleet_urls")),
     path("", include("dashboard.views.service_urls")),
+    path("", include("dashboard.integrations.urls")),
 ]

@@ -1,0 +1,1 @@
+"""What other tools read from Readyboard: JSON API, exports, badges, metrics, health."""

@@ -1,0 +1,3 @@
+"""URL patterns of the integrations (API, exports, badges, metrics, health)."""
+
+urlpatterns: list = []
