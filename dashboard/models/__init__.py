@@ -29,3 +29,20 @@ __all__ = [
     "Team",
     "Trigger",
 ]
+from dashboard.models.api_token import ApiToken
+from dashboard.models.notification import (
+    Delivery,
+    DeliveryKind,
+    DeliveryState,
+    NotificationTarget,
+    TargetKind,
+)
+
+__all__ += [
+    "ApiToken",
+    "Delivery",
+    "DeliveryKind",
+    "DeliveryState",
+    "NotificationTarget",
+    "TargetKind",
+]

@@ -8,6 +8,8 @@ from django.db import models
 # Hosts whose web UI we know how to link into, and the path segment before the commit.
 KNOWN_HOSTS = {"github.com": "/blob/", "gitlab.com": "/-/blob/"}
 
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 _SCP_LIKE = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>[^/].*)$")
 _URL_LIKE = re.compile(r"^(?:https|ssh)://(?:[^@/]+@)?(?P<host>[\w.-]+)(?::\d+)?/(?P<path>.+)$")
 
@@ -60,7 +62,23 @@ class Repository(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Schedule fields arrive in a later migration (owned by the scheduling work).
+    # --- weekly schedule (dashboard.schedules) ---
+    # Empty day/time: the global default (READYBOARD_SCHEDULE_WEEKDAY/_TIME, UTC).
+    schedule_paused = models.BooleanField(
+        default=False, help_text="Paused: no scheduled scans (manual scans still work)."
+    )
+    schedule_weekday = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        help_text="Empty: the global default day.",
+    )
+    schedule_time = models.TimeField(
+        null=True, blank=True, help_text="UTC. Empty: the global default time."
+    )
+    # The next slot this repository is due; claimed by compare-and-set so two beats (or a
+    # beat firing twice) queue one scan. Empty: not planned yet (the next tick plans it).
+    next_scan_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name_plural = "repositories"
