@@ -1,0 +1,219 @@
+"""Template filters and tags shared by every page: statuses, bands, deltas, times, nav.
+
+Every visual signal has a text twin here (an icon never travels without its label), so
+templates can honour "colour is never the only signal" without repeating the wording.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timesince import timesince
+
+import scanner
+from dashboard.scans.errors import describe
+
+register = template.Library()
+
+# status -> (icon, label). Icons are plain characters so they survive copy-paste and print.
+STATUS_TEXT = {
+    "pass": ("✓", "Pass"),
+    "warn": ("!", "Warning"),
+    "fail": ("✗", "Fail"),
+    "na": ("\u2013", "Not applicable")  # en dash,
+    "unknown": ("?", "Unknown"),
+    "waived": ("≈", "Waived"),
+}
+
+BAND_TEXT = {
+    "critical": "Critical",
+    "needs_work": "Needs work",
+    "solid": "Solid",
+    "production_grade": "Production grade",
+}
+BAND_ORDER = ("production_grade", "solid", "needs_work", "critical")
+
+STATE_TEXT = {
+    "queued": "Queued",
+    "cloning": "Cloning",
+    "scanning": "Scanning",
+    "saving": "Saving",
+    "succeeded": "Scanned",
+    "failed": "Failed",
+    "not_applicable": "Not a FastAPI service",
+}
+
+DIMENSION_TEXT = {
+    "type_safety": "Type safety",
+    "error_handling": "Error handling",
+    "testing": "Testing",
+    "security": "Security",
+    "performance": "Performance",
+    "observability": "Observability",
+    "database": "Database",
+    "deployment": "Deployment",
+    "architecture": "Architecture",
+    "configuration": "Configuration",
+    "documentation": "Documentation",
+}
+
+# Short column headings for the 8 dimension levels on the leaderboard.
+DIMENSION_ABBR = {
+    "type_safety": "Types",
+    "error_handling": "Errors",
+    "testing": "Tests",
+    "security": "Security",
+    "performance": "Perf",
+    "observability": "Observ.",
+    "database": "DB",
+    "deployment": "Deploy",
+}
+
+
+@register.filter
+def status_icon(status: str | None) -> str:
+    return STATUS_TEXT.get(status or "unknown", ("?", ""))[0]
+
+
+@register.filter
+def status_label(status: str | None) -> str:
+    return STATUS_TEXT.get(status or "unknown", ("?", str(status)))[1]
+
+
+@register.filter
+def band_label(band: str | None) -> str:
+    return BAND_TEXT.get(band or "", "Not scored")
+
+
+@register.filter
+def state_label(state: str | None) -> str:
+    return STATE_TEXT.get(state or "", "Never scanned")
+
+
+@register.filter
+def error_title(code: str | None) -> str:
+    """The human title of a scan error code ("repo:auth" -> "Access denied")."""
+    return describe(code or "").title
+
+
+@register.filter
+def dimension_label(name: str | None) -> str:
+    return DIMENSION_TEXT.get(name or "", (name or "").replace("_", " ").capitalize())
+
+
+@register.filter
+def dimension_abbr(name: str | None) -> str:
+    return DIMENSION_ABBR.get(name or "", dimension_label(name))
+
+
+@register.filter
+def score(value: float | None) -> str:
+    """One decimal, or an em dash when there is no score."""
+    return "—" if value is None else f"{value:.1f}"
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A 0..1 rate as a whole percentage."""
+    return "—" if value is None else f"{round(value * 100)}%"
+
+
+@register.filter
+def delta(value: float | None) -> str:
+    """Signed change with an arrow: "▲ +3.2", "▼ \u22121.5", "= 0.0", or "—" when unknown."""
+    if value is None:
+        return "—"
+    if abs(value) < 0.05:
+        return "= 0.0"
+    arrow, sign = ("▲", "+") if value > 0 else ("▼", "\u2212")  # a real minus sign
+    return f"{arrow} {sign}{abs(value):.1f}"
+
+
+@register.filter
+def delta_class(value: float | None) -> str:
+    if value is None or abs(value) < 0.05:
+        return "delta--flat"
+    return "delta--up" if value > 0 else "delta--down"
+
+
+@register.filter
+def delta_words(value: float | None) -> str:
+    """Screen-reader wording of a delta ("up 3.2 points")."""
+    if value is None:
+        return "no earlier scan to compare"
+    if abs(value) < 0.05:
+        return "unchanged"
+    return f"{'up' if value > 0 else 'down'} {abs(value):.1f} points"
+
+
+@register.filter
+def reltime(value: datetime | None) -> str:
+    """ "3 days ago" (the first unit only), or "never"."""
+    if value is None:
+        return "never"
+    now = timezone.now()
+    if value > now:
+        return "just now"
+    if (now - value).total_seconds() < 60:
+        return "just now"
+    return f"{timesince(value, now, depth=1)} ago"
+
+
+@register.filter
+def level_class(level: int | None) -> str:
+    return "level--none" if level is None else f"level--{int(level)}"
+
+
+@register.filter
+def get_item(mapping, key):
+    """dict lookup with a variable key (`row.levels|get_item:dim`)."""
+    if mapping is None:
+        return None
+    return mapping.get(key)
+
+
+@register.simple_tag
+def versions() -> dict[str, str]:
+    """The scanner and rules versions this dashboard renders with (for the footer)."""
+    return {"scanner": scanner.__version__, "rules": scanner.RULES_VERSION}
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url_name: str, label: str, section: str):
+    """A main-navigation item; the current section carries aria-current="page"."""
+    current = context.get("nav_section")
+    if current is None:
+        match = getattr(context.get("request"), "resolver_match", None)
+        current = "current" if match and match.url_name == url_name else None
+        current = section if current else None
+    try:
+        href = reverse(url_name)
+    except NoReverseMatch:
+        href = "#"
+    if current == section:
+        return format_html(
+            '<li><a href="{}" aria-current="page">{}</a></li>', href, label
+        )
+    return format_html('<li><a href="{}">{}</a></li>', href, label)
+
+
+@register.simple_tag
+def service_check_url(repo_name: str, check_id: str) -> str:
+    """The service x check drill-down URL (built by hand until the service pages exist)."""
+    try:
+        return reverse("service-check", args=[repo_name, check_id])
+    except NoReverseMatch:
+        return f"/services/{repo_name}/checks/{check_id}/"
+
+
+@register.simple_tag
+def service_url(repo_name: str) -> str:
+    """The service page URL (built by hand until the service pages exist)."""
+    try:
+        return reverse("service", args=[repo_name])
+    except NoReverseMatch:
+        return f"/services/{repo_name}/"

@@ -1,0 +1,9 @@
+"""Fleet leaderboard (work in progress)."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def leaderboard(request):
+    return render(request, "fleet/placeholder.html", {"nav_section": "leaderboard"})
