@@ -24,7 +24,7 @@ STATUS_TEXT = {
     "pass": ("✓", "Pass"),
     "warn": ("!", "Warning"),
     "fail": ("✗", "Fail"),
-    "na": ("\u2013", "Not applicable")  # en dash,
+    "na": ("\u2013", "Not applicable"),  # en dash
     "unknown": ("?", "Unknown"),
     "waived": ("≈", "Waived"),
 }
@@ -195,9 +195,7 @@ def nav_link(context, url_name: str, label: str, section: str):
     except NoReverseMatch:
         href = "#"
     if current == section:
-        return format_html(
-            '<li><a href="{}" aria-current="page">{}</a></li>', href, label
-        )
+        return format_html('<li><a href="{}" aria-current="page">{}</a></li>', href, label)
     return format_html('<li><a href="{}">{}</a></li>', href, label)
 
 
