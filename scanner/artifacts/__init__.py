@@ -22,6 +22,7 @@ from scanner.artifacts import (
     k8s,
     kinds,
     locate,
+    logconfig,
     makefile,
     migrations,
     precommit,
@@ -43,6 +44,7 @@ from scanner.artifacts.extras import (
     SetupEvidence,
 )
 from scanner.artifacts.k8s import K8sFacts
+from scanner.artifacts.logconfig import LoggingConfigFile
 from scanner.artifacts.makefile import MakefileFacts
 from scanner.artifacts.migrations import MigrationFacts
 from scanner.artifacts.precommit import PrecommitFacts
@@ -83,6 +85,7 @@ class Artifacts:
     readme: ReadmeFacts | None = None
     migrations: MigrationFacts = field(default_factory=MigrationFacts)
     extras: ExtrasFacts = field(default_factory=ExtrasFacts)
+    logging_configs: list[LoggingConfigFile] = field(default_factory=list)
     errors: list[ArtifactError] = field(default_factory=list)
 
     def looked_in(self, kind: str) -> str:
@@ -134,6 +137,7 @@ def collect_artifacts(view: RepoView) -> Artifacts:
     found.readme = safely("readme", lambda: readme.collect(view), None)
     found.migrations = safely("migrations", lambda: migrations.collect(view), MigrationFacts())
     found.extras = safely("extras", lambda: extras.collect(view), ExtrasFacts())
+    found.logging_configs = safely("logconfig", lambda: logconfig.collect(view), [])
     _add_dependency_and_ci_setups(found)
     _gather_errors(found)
     return found
