@@ -18,7 +18,7 @@ from .files import TreeReader
 from .python.extract import ParseFailure, extract_facts, raise_recursion_limit
 from .python.facts import ModuleFacts
 
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 PARALLEL_MIN_FILES = 48
 
 

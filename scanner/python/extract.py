@@ -31,6 +31,7 @@ from .facts import (
     Expr,
     FStr,
     FunctionFact,
+    IfExp,
     ModuleFacts,
     Name,
     Other,
@@ -288,6 +289,9 @@ class Extractor:
             return Await(self.summarize(node.expression, nxt))
         if isinstance(node, cst.Annotation):
             return self.summarize(node.annotation, depth)
+        if isinstance(node, cst.IfExp):
+            return IfExp("IfExp", [], self.summarize(node.test, nxt),
+                         self.summarize(node.body, nxt), self.summarize(node.orelse, nxt))
         return Other(type(node).__name__)
 
     def _string_const(self, node: cst.SimpleString) -> Expr:

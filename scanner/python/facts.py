@@ -109,6 +109,16 @@ class Other:
     names: list[str] = field(default_factory=list)  # dotted names read inside, for taint-like checks
 
 
+@dataclass(slots=True)
+class IfExp(Other):
+    """`body if test else orelse`. An `Other` of kind "IfExp", so readers that only know
+    `Other` see no change; readers that care (e.g. "can this be None?") see both branches."""
+
+    test: Expr | None = None
+    body: Expr | None = None
+    orelse: Expr | None = None
+
+
 Expr = Union[Const, Name, Attr, Call, Seq, DictExpr, FStr, BinOp, UnaryOp, Subscript, Await, Other]
 
 

@@ -21,6 +21,7 @@ from ..python.facts import (
     Expr,
     FStr,
     FunctionFact,
+    IfExp,
     ModuleFacts,
     Name,
     Other,
@@ -96,6 +97,8 @@ def _sub_expressions(node: Expr) -> list[Expr]:
         return [node.value]
     if isinstance(node, Attr):
         return [node.value]
+    if isinstance(node, IfExp):
+        return [e for e in (node.test, node.body, node.orelse) if e is not None]
     return []
 
 
