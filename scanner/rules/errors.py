@@ -675,13 +675,28 @@ def _is_bare_string(project: Project, expr: Expr | None) -> bool:
     return isinstance(expr, Const) and isinstance(expr.value, str)
 
 
-def _raised_call(module: ModuleFacts, statement: Statement) -> Call | None:
-    """The exception constructed by a raise; `raise exc` follows `exc = HTTPException(...)`."""
+def _raised_call(project: Project, module: ModuleFacts, statement: Statement) -> Call | None:
+    """The exception constructed by a raise; `raise exc` follows `exc = HTTPException(...)`,
+    bound in the raising function or, when the function does not bind the name, at module
+    level (also imported: `credentials_error = HTTPException(...)` in another module)."""
     value = statement.value
     if isinstance(value, Name) and "." not in value.dotted:
         values = local_values(module, statement.scope, value.dotted)
-        value = values[0] if len(values) == 1 else None
+        if values:
+            value = values[0] if len(values) == 1 else None
+        elif _bound_in_function(module, statement.scope, value.dotted):
+            value = None
+        else:
+            value = project.resolve(value)
     return value if isinstance(value, Call) else None
+
+
+def _bound_in_function(module: ModuleFacts, scope: str, name: str) -> bool:
+    """A parameter or `except ... as name` of the raising function shadows a global."""
+    function = function_by_qualname(module, scope)
+    if function is not None and any(p.name == name for p in function.params):
+        return True
+    return any(c.name == name and c.scope == scope for c in module.excepts)
 
 
 class Err004DomainErrors(Rule):
@@ -760,7 +775,7 @@ def e():
         for module in project.app_modules:
             for statement in module.raises:
                 total += 1
-                call = _raised_call(module, statement)
+                call = _raised_call(project, module, statement)
                 kind = _http_exception_kind(project, call.func) if call else None
                 if kind is None:
                     continue

@@ -136,6 +136,36 @@ def f(name):
     assert result.evidence[0].line == 7
 
 
+def test_raise_of_a_module_level_http_exception_is_judged_by_its_construction(tmp_path):
+    result = run(Err004DomainErrors(), tmp_path, {
+        "app/main.py": HEAD,
+        "app/auth.py": """from fastapi import HTTPException
+
+credentials_error = HTTPException(status_code=401, detail="Invalid token")
+""",
+        "app/deps.py": """from app.auth import credentials_error
+
+
+def check(token: str) -> None:
+    if not token:
+        raise credentials_error
+""",
+    })
+    assert result.status == FAIL and result.metric == {"bare_string": 1, "raises": 1}
+    assert (result.evidence[0].path, result.evidence[0].line) == ("app/deps.py", 6)
+
+
+def test_raise_of_a_parameter_is_not_followed_to_a_global_of_that_name(tmp_path):
+    result = run(Err004DomainErrors(), tmp_path, HEAD + """
+error = HTTPException(status_code=401, detail="Invalid token")
+
+
+def reraise(error: Exception) -> None:
+    raise error
+""")
+    assert result.status == PASS
+
+
 def test_str_of_exception_in_a_json_response_of_a_route(tmp_path):
     result = run(Err005NoInternalsInResponses(), tmp_path, HEAD + """
 @app.get("/x")
