@@ -8,7 +8,13 @@ from ...artifacts.ci import tool_pattern
 from ...project import Project
 from ...python.facts import Attr, Call, Const, Expr, ModuleFacts, Name, Other, Seq
 from ..base import FAIL, UNKNOWN, WARN, CheckResult, Evidence, Example, Rule
-from ..matchers import is_special_param, last_part, param_dependency, unwrap_annotation
+from ..matchers import (
+    is_special_param,
+    last_part,
+    param_dependency,
+    unwrap_annotation,
+    walk_expr,
+)
 from ._shared import (
     APP_PY,
     config_reader_default,
@@ -389,6 +395,26 @@ async def security_headers(request: Request, call_next):
             if header in lowered and header not in found:
                 line = _line_with(project, module.path, header)
                 found[header] = project.evidence(module.path, line, f"sets {header}")
+        # A pure ASGI middleware writes raw header pairs: `(b"strict-transport-security", ...)`.
+        for header, line, end_line in _byte_headers(module):
+            if header not in found:
+                found[header] = project.evidence(module.path, line, f"sets {header}",
+                                                 end_line=end_line)
+
+
+_HEADER_NAMES = (HSTS, CSP, XFO, *_OTHER_HEADERS)
+
+
+def _byte_headers(module: ModuleFacts):
+    """Header names written as bytes constants in calls or assignments of a module."""
+    places = [(site.call, site.call.line, site.call.end_line) for site in module.calls]
+    places += [(a.value, a.line, a.end_line) for a in module.assignments]
+    for expr, line, end_line in places:
+        for node in walk_expr(expr):
+            if isinstance(node, Const) and isinstance(node.value, bytes):
+                name = node.value.decode("latin-1").strip().lower()
+                if name in _HEADER_NAMES:
+                    yield name, line, end_line
 
 
 def _line_with(project: Project, path: str, text: str) -> int | None:

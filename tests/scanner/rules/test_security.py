@@ -527,6 +527,38 @@ async def hsts(request: Request, call_next):
     assert result.evidence[0].line == 10
 
 
+def test_sec008_raw_asgi_middleware_with_byte_header_names(tmp_path):
+    result = _check(Sec008SecurityHeaders, tmp_path, APP + '''
+
+class Headers:
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append(
+                    (b"strict-transport-security", b"max-age=31536000")
+                )
+                message["headers"] += [(b"X-Frame-Options", b"DENY")]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+app.add_middleware(Headers)
+''')
+    assert result.status == "pass", [e.message for e in result.evidence]
+    assert sorted(e.line for e in result.evidence) == [13, 16]
+
+
+def test_sec008_byte_strings_that_are_not_header_names_do_not_count(tmp_path):
+    result = _check(Sec008SecurityHeaders, tmp_path, APP + '''
+BANNER = b"strict-transport-security is set at the proxy"
+''')
+    assert result.status == "fail"
+
+
 def test_sec010_scanner_through_precommit_and_codeql_action(tmp_path):
     ci = ("on: push\njobs:\n  analyze:\n    runs-on: ubuntu-latest\n    steps:\n"
           "      - uses: github/codeql-action/analyze@v3\n")
