@@ -263,6 +263,14 @@ def timedelta_minutes(project: Project, call: Call) -> float | None:
     return total
 
 
+def _names_other_token(call: Call) -> bool:
+    """`timedelta(days=REFRESH_TOKEN_TTL_DAYS)`: the lifetime of another token (refresh,
+    reset, ...) issued by the same function, not the access token's."""
+    names = [n for arg in [*call.args, *call.kwargs.values()] for n in walk_expr(arg)
+             if isinstance(n, Name)]
+    return any(set(name_tokens(last_part(n.dotted))) & _OTHER_TOKENS for n in names)
+
+
 def is_timedelta(call: Call | Expr | None) -> bool:
     return isinstance(call, Call) and isinstance(call.func, Name) and \
         last_part(call.func.qname) == "timedelta"
@@ -428,7 +436,7 @@ def create_access_token(sub: str) -> str:
             if function is None or set(name_tokens(function.name)) & _OTHER_TOKENS:
                 continue
             for inner in calls_in(module, function):
-                if is_timedelta(inner.call):
+                if is_timedelta(inner.call) and not _names_other_token(inner.call):
                     found.append(Lifetime(timedelta_minutes(project, inner.call), module,
                                           inner.call.line, inner.call.end_line,
                                           f"token lifetime in {function.name}()"))

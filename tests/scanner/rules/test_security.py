@@ -375,6 +375,29 @@ def token(claims: dict) -> str:
     assert _check(Sec003ShortLivedTokens, tmp_path / "c", APP).status == "na"
 
 
+@pytest.mark.parametrize(("access", "status"), [
+    ("int(os.environ['ACCESS_TTL_MINUTES'])", "unknown"),
+    ("45", "fail"),
+    ("15", "pass"),
+])
+def test_sec003_refresh_lifetime_in_the_same_function_is_not_the_access_one(
+        tmp_path, access, status):
+    result = _check(Sec003ShortLivedTokens, tmp_path, JWT + f'''import os
+from datetime import datetime, timedelta, timezone
+
+REFRESH_TOKEN_TTL_DAYS = 14
+
+
+def issue_tokens(sub: str) -> tuple[str, str]:
+    now = datetime.now(timezone.utc)
+    access = jwt.encode({{"exp": now + timedelta(minutes={access})}}, os.environ["K"])
+    refresh = jwt.encode({{"exp": now + timedelta(days=REFRESH_TOKEN_TTL_DAYS)}},
+                         os.environ["K"])
+    return access, refresh
+''')
+    assert result.status == status, [e.message for e in result.evidence]
+
+
 def test_sec003_fastapi_users_strategy_seconds(tmp_path):
     result = _check(Sec003ShortLivedTokens, tmp_path, APP + '''import os
 
