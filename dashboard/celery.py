@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
@@ -13,7 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Our tasks live in dashboard/scans/tasks.py, not in an app-level tasks.py.
-app.autodiscover_tasks(["dashboard.scans"])
+app.autodiscover_tasks(["dashboard.scans", "dashboard.schedules", "dashboard.notifications"])
+# Log lines of a task carry its task id and scan id (signal handlers).
+app.autodiscover_tasks(["dashboard.observability"])
 
 REAP_EVERY_SECONDS = 60.0
 READY_FILE_ENV = "READYBOARD_WORKER_READY_FILE"
@@ -26,6 +29,34 @@ app.conf.beat_schedule = {
         "options": {"expires": REAP_EVERY_SECONDS},
     },
 }
+
+
+def _schedule_entries() -> dict:
+    """Weekly scans and the fleet digest (the slots themselves are in the database)."""
+    from django.conf import settings
+
+    tick = float(settings.READYBOARD_SCHEDULE_TICK_SECONDS)
+    hour, minute = settings.READYBOARD_DIGEST_TIME.split(":")
+    return {
+        "schedule-tick": {
+            "task": "dashboard.schedules.tasks.tick",
+            "schedule": tick,
+            # Idempotent anyway (compare-and-set claims); a stale tick is just skipped.
+            "options": {"expires": tick},
+        },
+        "weekly-digest": {
+            "task": "dashboard.notifications.tasks.weekly_digest",
+            # crontab counts Sunday as 0; our settings count Monday as 0 (like datetime).
+            "schedule": crontab(
+                minute=int(minute),
+                hour=int(hour),
+                day_of_week=(settings.READYBOARD_DIGEST_WEEKDAY + 1) % 7,
+            ),
+        },
+    }
+
+
+app.conf.beat_schedule.update(_schedule_entries())
 
 
 @worker_ready.connect

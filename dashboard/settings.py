@@ -245,3 +245,91 @@ CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT +
 CELERY_TASK_DEFAULT_QUEUE = "readyboard"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- schedules, notifications, integrations, observability (issue 6) --------------------
+
+
+def env_weekday(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value > 6:
+        raise ImproperlyConfigured(f"{name}={value} must be a weekday number, 0 (Monday)..6")
+    return value
+
+
+def env_time(name: str, default: str) -> str:
+    """An `HH:MM` time of day (UTC), checked now so a typo fails at start-up."""
+    raw = env_str(name, default)
+    hours, _, minutes = raw.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a time of day (HH:MM, UTC)")
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+# Weekly scans: the fleet default slot (a repository may override the day and time or pause).
+READYBOARD_SCHEDULE_WEEKDAY = env_weekday("READYBOARD_SCHEDULE_WEEKDAY", 0)
+READYBOARD_SCHEDULE_TIME = env_time("READYBOARD_SCHEDULE_TIME", "06:00")
+READYBOARD_SCHEDULE_TICK_SECONDS = env_int("READYBOARD_SCHEDULE_TICK_SECONDS", 300, minimum=10)
+# Alerts: an overall score drop of at least this many points (or a new P0 failure).
+READYBOARD_ALERT_SCORE_DROP = env_int("READYBOARD_ALERT_SCORE_DROP", 5, minimum=1)
+READYBOARD_DIGEST_WEEKDAY = env_weekday("READYBOARD_DIGEST_WEEKDAY", 0)
+READYBOARD_DIGEST_TIME = env_time("READYBOARD_DIGEST_TIME", "08:00")
+READYBOARD_WEBHOOK_TIMEOUT = env_int("READYBOARD_WEBHOOK_TIMEOUT", 10, minimum=1)
+READYBOARD_DELIVERY_MAX_ATTEMPTS = env_int("READYBOARD_DELIVERY_MAX_ATTEMPTS", 6, minimum=1)
+READYBOARD_DELIVERY_BACKOFF_SECONDS = env_int("READYBOARD_DELIVERY_BACKOFF_SECONDS", 30, minimum=1)
+READYBOARD_PUBLIC_URL = (env_str("READYBOARD_PUBLIC_URL", "") or "").rstrip("/")
+READYBOARD_API_PAGE_SIZE = env_int("READYBOARD_API_PAGE_SIZE", 50, minimum=1)
+READYBOARD_API_MAX_PAGE_SIZE = env_int("READYBOARD_API_MAX_PAGE_SIZE", 500, minimum=1)
+READYBOARD_BADGE_MAX_AGE = env_int("READYBOARD_BADGE_MAX_AGE", 300)
+# Prometheus scrapes with `Authorization: Bearer <this>` (an API token works as well).
+READYBOARD_METRICS_TOKEN = env_str("READYBOARD_METRICS_TOKEN")
+READYBOARD_READY_TIMEOUT = env_int("READYBOARD_READY_TIMEOUT", 3, minimum=1)
+
+# The container image collects static files outside the data volume.
+STATIC_ROOT = Path(env_str("READYBOARD_STATIC_ROOT", str(STATIC_ROOT))).resolve()
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # /ready and every request fail fast instead of hanging on an unreachable database.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+
+# E-mail: SMTP when EMAIL_HOST is set, else the console (the log) — e-mail is optional.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = EMAIL_HOST or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "readyboard@localhost")
+
+# Structured logs: JSON lines with the request id (web) or task and scan id (worker).
+READYBOARD_LOG_FORMAT = env_str("READYBOARD_LOG_FORMAT", "json" if PRODUCTION else "text")
+if READYBOARD_LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("READYBOARD_LOG_FORMAT must be json or text")
+MIDDLEWARE.insert(0, "dashboard.observability.middleware.RequestIdMiddleware")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "dashboard.observability.logs.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "dashboard.observability.logs.JsonFormatter"},
+        "text": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(scan_ref)s] "
+            "%(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context"],
+            "formatter": READYBOARD_LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+# The worker logs through the LOGGING above (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

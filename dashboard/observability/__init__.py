@@ -1,0 +1,1 @@
+"""Our own operability: request ids, JSON logs, task context (health views: integrations)."""

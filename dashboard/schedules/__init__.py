@@ -1,0 +1,1 @@
+"""Weekly scans driven by Celery beat: see `dashboard.schedules.service`."""
