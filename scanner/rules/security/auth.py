@@ -479,8 +479,20 @@ def _limit_dependency(project: Project, item: EndpointAuth) -> bool:
             calls.extend(param_dependencies(project, param))
     for call in calls:
         for node in walk_expr(call.args[0] if call.args else call.kwargs.get("dependency")):
-            if isinstance(node, Name) and _LIMIT_NAME.search(last_part(node.dotted)):
+            if isinstance(node, Name) and _names_limiter(project, node):
                 return True
+    return False
+
+
+def _names_limiter(project: Project, name: Name) -> bool:
+    """`rate_limiter`, or a name bound to a limiter instance: `register_limit =
+    RateLimit(times=10, seconds=3600)` (a callable class used as a dependency)."""
+    if _LIMIT_NAME.search(last_part(name.dotted)):
+        return True
+    value = project.resolve(name)
+    if isinstance(value, Call) and isinstance(value.func, Name):
+        return bool(_LIMIT_NAME.search(last_part(value.func.dotted))) or \
+            value.func.qname.split(".")[0] in _LIMITER_LIBRARIES
     return False
 
 

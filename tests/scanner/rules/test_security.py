@@ -520,6 +520,41 @@ def login() -> dict:
     assert result.status == "pass"
 
 
+def test_sec006_dependency_bound_to_a_limiter_instance(tmp_path):
+    files = {"app/limits.py": '''from fastapi import Request
+
+
+class RateLimit:
+    def __init__(self, times: int, seconds: int) -> None:
+        self.times, self.seconds = times, seconds
+
+    async def __call__(self, request: Request) -> None:
+        ...
+
+
+register_limit = RateLimit(times=10, seconds=3600)
+''', "app/main.py": APP + '''from fastapi import Depends
+
+from app.limits import register_limit
+
+
+@app.post("/register", dependencies=[Depends(register_limit)])
+def register() -> dict:
+    return {}
+
+
+@app.post("/token")
+def login() -> dict:
+    return {}
+'''}
+    result = _check(Sec006RateLimitAuth, tmp_path / "warn", files)
+    assert result.status == "warn", [e.message for e in result.evidence]
+    assert result.metric == {"limited": 0, "auth_routes": 1}
+    files["app/main.py"] = files["app/main.py"].replace(
+        '@app.post("/token")', '@app.post("/token", dependencies=[Depends(register_limit)])')
+    assert _check(Sec006RateLimitAuth, tmp_path / "pass", files).status == "pass"
+
+
 def test_sec006_limiter_without_login_routes_passes(tmp_path):
     result = _check(Sec006RateLimitAuth, tmp_path, APP + '''from fastapi import Request
 from slowapi import Limiter
