@@ -78,6 +78,18 @@ def walk_expr(expr: Expr | None) -> Iterator[Expr]:
         stack.extend(reversed(_sub_expressions(node)))
 
 
+def walk_expr_outside_calls(expr: Expr | None) -> Iterator[Expr]:
+    """Like `walk_expr`, without entering calls (each call is a `CallSite` of its own, so a
+    rule that also looks at call sites sees every sub-expression once)."""
+    stack: list[Expr | None] = [expr]
+    while stack:
+        node = stack.pop()
+        if node is None or isinstance(node, Call):
+            continue
+        yield node
+        stack.extend(reversed(_sub_expressions(node)))
+
+
 def _sub_expressions(node: Expr) -> list[Expr]:
     if isinstance(node, Call):
         return [node.func, *node.args, *node.kwargs.values()]
