@@ -18,6 +18,7 @@ from .results import UNKNOWN, CheckResult, Evidence, fingerprint
 from .rules import all_rules
 from .rules.base import Rule
 from .scoring import score_service
+from .waivers import RepoWaiver, waivers_of_tree
 
 
 @dataclass(slots=True)
@@ -76,6 +77,7 @@ class Analysis:
     errors: list[FileIssue]
     timings: dict[str, float]
     config: RepoConfig
+    waivers: list[RepoWaiver] = field(default_factory=list)
 
 
 def _check_root(root: Path, app_root: str | None) -> Path:
@@ -117,6 +119,8 @@ def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None =
     results = run_rules(project, rules) if project.service.has_app else []
     if project.service.has_app:
         annotate_inventory(project)
+    waivers = waivers_of_tree(results, config.waivers, config.source, reader, inventory.python,
+                              {rule.id for rule in rules})
     decided = time.perf_counter()
     errors = [FileIssue(p, r) for p, r in sorted(outcome.errors.items())]
     timings = {
@@ -125,7 +129,7 @@ def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None =
         "files_parsed": outcome.parsed, "files_cached": outcome.cached,
     }
     return Analysis(root, chosen, roots, project, results, rules, inventory, errors, timings,
-                    config)
+                    config, waivers)
 
 
 def _project_for(root: Path, outcome, app_root: str, inventory: Inventory,
@@ -233,6 +237,7 @@ def build_report(analysis: Analysis) -> dict[str, Any]:
     if analysis.config.problems:
         report["files"]["errors"].extend({"path": analysis.config.source, "reason": p}
                                          for p in analysis.config.problems)
+    report["waivers"] = [waiver.to_json() for waiver in analysis.waivers]
     report["timings"] = {k: round(v, 4) if isinstance(v, float) else v
                          for k, v in analysis.timings.items()}
     return report
