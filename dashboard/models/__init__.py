@@ -46,3 +46,7 @@ __all__ += [
     "NotificationTarget",
     "TargetKind",
 ]
+from dashboard.models.security import LoginFailure  # noqa: E402
+from dashboard.models.waiver import Waiver, WaiverEvent, WaiverKind  # noqa: E402
+
+__all__ += ["LoginFailure", "Waiver", "WaiverEvent", "WaiverKind"]

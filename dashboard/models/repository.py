@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 # Hosts whose web UI we know how to link into, and the path segment before the commit.
@@ -52,6 +53,17 @@ class Repository(models.Model):
         help_text="Base URL for source-line links; derived for GitHub and GitLab.",
     )
     active = models.BooleanField(default=True)
+    # The *name* of a credential the workers hold (READYBOARD_CREDENTIAL_<NAME> or a file
+    # in READYBOARD_CREDENTIALS_DIR); the secret itself never enters the database.
+    credential_name = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Name of a credential configured on the workers, for private repositories.",
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '-' and '_' only.")
+        ],
+    )
     latest_scan = models.ForeignKey(
         "dashboard.Scan",
         null=True,
