@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -215,3 +216,15 @@ def service_url(repo_name: str) -> str:
         return reverse("service", args=[repo_name])
     except NoReverseMatch:
         return f"/services/{repo_name}/"
+
+
+@register.simple_tag
+def plotly_scripts() -> str:
+    """plotly.js (our own compressed copy) and the chart drawer, both deferred."""
+    from dashboard.views.fleet_assets import plotly_js_version
+
+    return format_html(
+        '<script src="{}" defer></script><script src="{}" defer></script>',
+        reverse("plotly-js", args=[plotly_js_version()]),
+        static("js/charts.js"),
+    )

@@ -1,0 +1,247 @@
+"""Chart builders: Plotly figures as plain JSON, each with a table twin for reading without JS.
+
+A builder returns a `Chart`: `figure` is a plotly.js figure spec (`{"data", "layout",
+"config"}`) written as plain dicts (building `plotly.graph_objects` figures costs
+milliseconds of validation per page for nothing), and `table` holds the same numbers for
+the `<details>` fallback. Render one with `{% include "_chart.html" with chart=... %}` and
+put `{% plotly_scripts %}` (from the `readyboard` tag library) once on the page: it loads
+plotly.js from our own compressed, long-cached asset URL and `static/js/charts.js`, which
+draws every `[data-plotly]` element, including ones htmx swaps in later.
+
+Usage from a view::
+
+    from dashboard.charts import Series, line_chart
+    chart = line_chart(
+        [Series("billing-api", [(scan.queued_at, scan.overall) for scan in history])],
+        title="Overall score",
+    )
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+# Band thresholds (RULES.md 2.1) shaded behind score charts, lowest first.
+BAND_SHADES = (
+    (0, 40, "rgba(180, 35, 24, 0.06)"),
+    (40, 60, "rgba(138, 83, 0, 0.06)"),
+    (60, 80, "rgba(31, 87, 195, 0.05)"),
+    (80, 100, "rgba(29, 122, 60, 0.06)"),
+)
+# Series colours (colour-blind-safe order); lines also differ by marker symbol.
+PALETTE = ("#2f4fd8", "#c2410c", "#15803d", "#7e22ce", "#0e7490", "#b45309", "#be123c", "#4d7c0f")
+SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
+FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'
+CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
+
+Point = tuple[date | datetime | str, float | None]
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a name and (x, y) points in x order; y None leaves a gap."""
+
+    name: str
+    points: Sequence[Point]
+
+
+@dataclass
+class Chart:
+    """A figure and its fallback table. `summary` is the text screen readers get."""
+
+    title: str
+    figure: dict[str, Any]
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    summary: str = ""
+
+    @property
+    def json(self) -> str:
+        """The figure as JSON for a `data-plotly` attribute (the template escapes it)."""
+        return json.dumps(self.figure, separators=(",", ":"), default=_json_default)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows
+
+
+def line_chart(
+    series: Sequence[Series],
+    *,
+    title: str,
+    y_title: str = "Score",
+    y_range: tuple[float, float] | None = (0, 100),
+    bands: bool = True,
+    height: int = 260,
+) -> Chart:
+    """Scores over time, one line per series (trend of a service, a dimension, the fleet).
+
+    `bands` shades the RULES.md band ranges behind the lines when the y axis is 0..100.
+    The fallback table has one row per x value and one column per series.
+    """
+    traces = [_line_trace(s, i) for i, s in enumerate(series)]
+    layout = _layout(height, y_title, y_range, show_legend=len(series) > 1)
+    layout["xaxis"]["type"] = "date"
+    if bands and y_range == (0, 100):
+        layout["shapes"] = [_band_shape(low, high, colour) for low, high, colour in BAND_SHADES]
+    columns, rows = _series_table(series)
+    return Chart(
+        title=title,
+        figure={"data": traces, "layout": layout, "config": CONFIG},
+        columns=columns,
+        rows=rows,
+        summary=_line_summary(title, series),
+    )
+
+
+def bar_chart(
+    categories: Sequence[str],
+    values: Sequence[float | int],
+    *,
+    title: str,
+    x_title: str = "",
+    y_title: str = "Services",
+    colours: Sequence[str] | None = None,
+    height: int = 240,
+) -> Chart:
+    """Counts per category (a score histogram, services per band), one bar each."""
+    trace: dict[str, Any] = {
+        "type": "bar",
+        "x": list(categories),
+        "y": list(values),
+        "marker": {"color": list(colours) if colours else PALETTE[0]},
+        "hovertemplate": "%{x}: %{y}<extra></extra>",
+        "text": [str(v) for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+    }
+    layout = _layout(height, y_title, None, show_legend=False)
+    layout["xaxis"].update({"type": "category", "title": {"text": x_title}})
+    layout["yaxis"]["rangemode"] = "tozero"
+    layout["bargap"] = 0.15
+    pairs = list(zip(categories, values, strict=True))
+    return Chart(
+        title=title,
+        figure={"data": [trace], "layout": layout, "config": CONFIG},
+        columns=[x_title or "Category", y_title],
+        rows=[[c, v] for c, v in pairs],
+        summary=f"{title}: " + ", ".join(f"{c}: {v}" for c, v in pairs),
+    )
+
+
+def score_histogram(histogram: Sequence[tuple[int, int, int]], *, title: str) -> Chart:
+    """Services per 10-point score range; `histogram` holds (from, to, count) triples."""
+    labels = [f"{low}\u2013{high}" for low, high, _ in histogram]
+    colours = [_band_colour(low) for low, _, _ in histogram]
+    return bar_chart(
+        labels,
+        [count for _, _, count in histogram],
+        title=title,
+        x_title="Overall score",
+        colours=colours,
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _layout(
+    height: int, y_title: str, y_range: tuple[float, float] | None, *, show_legend: bool
+) -> dict[str, Any]:
+    yaxis: dict[str, Any] = {
+        "title": {"text": y_title},
+        "gridcolor": "#e3e7ed",
+        "zeroline": False,
+        "fixedrange": True,
+    }
+    if y_range:
+        yaxis["range"] = list(y_range)
+    return {
+        "height": height,
+        "margin": {"l": 48, "r": 12, "t": 16, "b": 40},
+        "font": {"family": FONT, "size": 12, "color": "#1b1f24"},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "showlegend": show_legend,
+        "legend": {"orientation": "h", "y": -0.2},
+        "hovermode": "x unified" if show_legend else "closest",
+        "xaxis": {"gridcolor": "#eef1f5", "fixedrange": True},
+        "yaxis": yaxis,
+    }
+
+
+def _line_trace(series: Series, index: int) -> dict[str, Any]:
+    xs, ys = zip(*series.points, strict=True) if series.points else ((), ())
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": series.name,
+        "x": [_x_value(x) for x in xs],
+        "y": list(ys),
+        "line": {"color": PALETTE[index % len(PALETTE)], "width": 2},
+        "marker": {"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 6},
+        "connectgaps": False,
+        "hovertemplate": "%{x|%d %b %Y}: %{y:.1f}<extra>" + series.name + "</extra>",
+    }
+
+
+def _band_shape(low: float, high: float, colour: str) -> dict[str, Any]:
+    return {
+        "type": "rect",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": low,
+        "y1": high,
+        "fillcolor": colour,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _band_colour(low: float) -> str:
+    if low >= 80:
+        return "#1d7a3c"
+    if low >= 60:
+        return "#1f57c3"
+    if low >= 40:
+        return "#c77c02"
+    return "#b42318"
+
+
+def _series_table(series: Sequence[Series]) -> tuple[list[str], list[list[Any]]]:
+    by_x: dict[str, list[Any]] = {}
+    for index, one in enumerate(series):
+        for x, y in one.points:
+            key = _x_label(x)
+            by_x.setdefault(key, [None] * len(series))[index] = y
+    columns = ["Date", *(s.name for s in series)]
+    return columns, [[x, *values] for x, values in by_x.items()]
+
+
+def _line_summary(title: str, series: Sequence[Series]) -> str:
+    parts = []
+    for one in series:
+        values = [y for _, y in one.points if y is not None]
+        if values:
+            parts.append(f"{one.name} from {values[0]:.1f} to {values[-1]:.1f}")
+    return f"{title}: " + ("; ".join(parts) if parts else "no data yet")
+
+
+def _x_value(x: date | datetime | str) -> str:
+    return x.isoformat() if isinstance(x, date | datetime) else str(x)
+
+
+def _x_label(x: date | datetime | str) -> str:
+    return x.date().isoformat() if isinstance(x, datetime) else _x_value(x)
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
