@@ -217,9 +217,11 @@ def attempt_delivery(delivery_id: int) -> Outcome:
     except channels.DeliveryError as exc:
         return _failed_attempt(delivery, exc)
     Delivery.objects.filter(pk=delivery.pk, state=DeliveryState.PENDING).update(
-        state=DeliveryState.DELIVERED, last_status=status, last_error="",
+        state=DeliveryState.DELIVERED,
+        last_status=status,
+        last_error="",
         delivered_at=timezone.now(),
-    )  # fmt: skip
+    )
     log.info("delivery %s (%s) sent to %s", delivery.pk, delivery.kind, delivery.target.name)
     return Outcome(DeliveryState.DELIVERED)
 
@@ -239,7 +241,10 @@ def _failed_attempt(delivery: Delivery, exc: channels.DeliveryError) -> Outcome:
         state=state, last_status=exc.status, last_error=str(exc)[:MAX_ERROR]
     )
     log.warning(
-        "delivery %s attempt %s failed: %s", delivery.pk, delivery.attempts, exc,
+        "delivery %s attempt %s failed: %s",
+        delivery.pk,
+        delivery.attempts,
+        exc,
         extra={"delivery_id": delivery.pk, "final": final},
-    )  # fmt: skip
+    )
     return Outcome(state, None if final else backoff(delivery.attempts))

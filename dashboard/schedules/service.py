@@ -84,8 +84,16 @@ def tick(now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     done = {"queued": 0, "planned": 0, "paused": 0}
-    fields = ("pk", "name", "next_scan_at", "schedule_paused", "schedule_weekday",
-              "schedule_time", "branch", "updated_at")  # fmt: skip
+    fields = (
+        "pk",
+        "name",
+        "next_scan_at",
+        "schedule_paused",
+        "schedule_weekday",
+        "schedule_time",
+        "branch",
+        "updated_at",
+    )
     for repo in Repository.objects.filter(active=True).only(*fields).order_by("pk"):
         outcome = _step(repo, now)
         if outcome:
