@@ -3,6 +3,9 @@ rules -> score -> one JSON report (the stable contract documented in README)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -260,5 +263,58 @@ def _check_json(rule: Rule, result: CheckResult) -> dict[str, Any]:
 
 def scan_tree(root: Path | str, *, app_root: str | None = None, cache_dir: Path | None = None,
               jobs: int | None = None) -> dict[str, Any]:
-    """Scan a tree and return the JSON report (raises ScanInputError for unusable input)."""
-    return build_report(analyse(Path(root), app_root=app_root, cache_dir=cache_dir, jobs=jobs))
+    """Scan a tree and return the JSON report (raises ScanInputError for unusable input).
+
+    With a cache directory, an unchanged tree (same files, sizes and modification times,
+    same config, scanner and rules) returns its stored report without any analysis, and
+    a changed tree re-parses only the files whose content changed.
+    """
+    root = Path(root)
+    if cache_dir is None:
+        return build_report(analyse(root, app_root=app_root, jobs=jobs))
+    started = time.perf_counter()
+    _check_root(root, app_root)
+    config = read_repo_config(root)
+    inventory = collect(root, config.exclude)
+    key = _tree_key(inventory, _normalise_app_root(app_root) or config.app_root, config)
+    report = _load_cached_report(cache_dir, key)
+    if report is not None:
+        report["timings"] = {"total": round(time.perf_counter() - started, 4),
+                             "report_cached": True}
+        return report
+    report = build_report(analyse(root, app_root=app_root, cache_dir=cache_dir, jobs=jobs))
+    _store_cached_report(cache_dir, key, report)
+    return report
+
+
+def _tree_key(inventory: Inventory, app_root: str | None, config: RepoConfig) -> str:
+    digest = hashlib.sha1(usedforsecurity=False)
+    digest.update(f"{__version__}|{RULES_VERSION}|{SCHEMA_VERSION}|{app_root}|".encode())
+    digest.update(repr((config.app_root, config.exclude, config.waivers)).encode())
+    for path in inventory.paths:
+        digest.update(f"\0{path}\0{inventory.sizes[path]}\0{inventory.mtimes[path]}".encode(
+            "utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _report_file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / "reports" / f"{key}.json"
+
+
+def _load_cached_report(cache_dir: Path, key: str) -> dict[str, Any] | None:
+    try:
+        with open(_report_file(cache_dir, key), encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return None
+
+
+def _store_cached_report(cache_dir: Path, key: str, report: dict[str, Any]) -> None:
+    target = _report_file(cache_dir, key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(report), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError:
+        pass  # the cache only saves time

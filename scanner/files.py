@@ -46,6 +46,7 @@ class Inventory:
     paths: list[str] = field(default_factory=list)
     python: list[str] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)
+    mtimes: dict[str, int] = field(default_factory=dict)
     skipped: list[FileIssue] = field(default_factory=list)
 
 
@@ -110,6 +111,7 @@ def _collect_entry(inventory: Inventory, entry: os.DirEntry, rel: str, patterns:
         return
     inventory.paths.append(rel)
     inventory.sizes[rel] = info.st_size
+    inventory.mtimes[rel] = info.st_mtime_ns
     if rel.endswith(".py"):
         if info.st_size > MAX_PYTHON_BYTES:
             mb = info.st_size / (1024 * 1024)
