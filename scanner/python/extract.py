@@ -45,6 +45,7 @@ from .facts import (
 MAX_EXPR_DEPTH = 24
 DEFAULT_RECURSION_LIMIT = 1000
 MAX_BRACKET_DEPTH = 200  # CPython itself refuses deeper nesting
+MAX_CST_DEPTH = 2500  # libcst's native parser overflows its stack past ~5,000 levels
 MAX_STRING = 2000
 SHORT_STRING = 120
 
@@ -86,6 +87,18 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
         )
         _child_fields_cache[node_type] = cached
     return cached
+
+
+_statement_types: dict[type, bool] = {}
+
+
+def _is_statement(node_type: type) -> bool:
+    """Statement kinds, cached per type (the ABC isinstance check is slow per node)."""
+    known = _statement_types.get(node_type)
+    if known is None:
+        known = issubclass(node_type, cst.BaseSmallStatement | cst.BaseCompoundStatement)
+        _statement_types[node_type] = known
+    return known
 
 
 def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -380,13 +393,21 @@ class Extractor:
         return f"{self.scope_name}.{name}" if self.scopes else name
 
     def _walk(self, node: cst.CSTNode) -> None:
-        handler = _HANDLERS.get(type(node))
+        node_type = type(node)
+        handler = _HANDLERS.get(node_type)
         if handler is not None and handler(self, node):
             return
-        if isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement):
+        if _is_statement(node_type):
             self._count_statement()
-        for child in _children(node):
-            self._walk(child)
+        # Inlined child iteration: this loop runs for every node of every file.
+        for name in _child_fields(node_type):
+            value = getattr(node, name, None)
+            if isinstance(value, cst.CSTNode):
+                self._walk(value)
+            elif value.__class__ is tuple or value.__class__ is list:
+                for item in value:
+                    if isinstance(item, cst.CSTNode):
+                        self._walk(item)
 
     def _count_statement(self) -> None:
         for scope in reversed(self.scopes):
@@ -658,7 +679,7 @@ def _screen_and_index(source: str) -> pos.OrderedPositions | None:
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(DEFAULT_RECURSION_LIMIT)  # ast's own depth guard scales with it
     try:
-        return pos.ordered_positions_or_raise(source)
+        ordered = pos.ordered_positions_or_raise(source)
     except RecursionError:
         raise ParseFailure("too deeply nested for Python to compile; not analysed") from None
     except MemoryError:
@@ -673,6 +694,10 @@ def _screen_and_index(source: str) -> pos.OrderedPositions | None:
         return None
     finally:
         sys.setrecursionlimit(limit)
+    if ordered.depth > MAX_CST_DEPTH:
+        raise ParseFailure("too deeply nested for the parser (an `and`/`or` chain or dotted "
+                           f"name {ordered.depth} levels deep); not analysed")
+    return ordered
 
 
 def _bracket_depth(source: str) -> int:

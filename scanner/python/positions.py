@@ -67,12 +67,41 @@ def cst_hint(node: cst.CSTNode) -> str:
     return ""
 
 
+def _flat_chain_length(node: ast.AST) -> int:
+    """Nesting that libcst builds where `ast` keeps a flat list: `a and b and c` is one
+    `BoolOp` but a chain of binary `BooleanOperation`s, and `import a.b.c` one string but
+    nested `Attribute`s. libcst's native parser recurses on those chains and overflows its
+    stack (a segfault, not an exception) somewhere past 5,000 links."""
+    if isinstance(node, ast.BoolOp):
+        return len(node.values) - 1
+    if isinstance(node, ast.alias):
+        return node.name.count(".")
+    if isinstance(node, ast.ImportFrom):
+        return (node.module or "").count(".")
+    return 0
+
+
+_CHAIN_TYPES = (ast.BoolOp, ast.alias, ast.ImportFrom)
+
+
 class OrderedPositions:
-    """Hands out (line, end_line) per kind in source order, taken from `ast`."""
+    """Hands out (line, end_line) per kind in source order, taken from `ast`.
+
+    `depth` is the deepest nesting libcst will build for this source (see
+    `_flat_chain_length`), so the caller can refuse a file before libcst crashes on it.
+    """
 
     def __init__(self, tree: ast.AST) -> None:
         buckets: dict[str, list[tuple[int, int, int, int, str]]] = defaultdict(list)
-        for node in ast.walk(tree):
+        deepest = 0
+        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        while stack:
+            node, depth = stack.pop()
+            depth += 1
+            if isinstance(node, _CHAIN_TYPES):
+                depth += _flat_chain_length(node)
+            deepest = max(deepest, depth)
+            stack.extend((child, depth) for child in ast.iter_child_nodes(node))
             kind = _AST_KINDS.get(type(node))
             if kind is None:
                 continue
@@ -83,6 +112,7 @@ class OrderedPositions:
             )
         self._queues = {kind: sorted(items) for kind, items in buckets.items()}
         self._next = dict.fromkeys(self._queues, 0)
+        self.depth = deepest
 
     def take(self, kind: str, node: cst.CSTNode) -> tuple[int, int]:
         queue = self._queues.get(kind)
