@@ -6,6 +6,7 @@ Rendered from the JSON report dict only. Lines stay within 100 visible character
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ SNIPPET_LINES = 5
 # Evidence sits under the check id (after a two-space margin and an 8-wide status label).
 EVIDENCE_INDENT = " " * 10
 SNIPPET_INDENT = EVIDENCE_INDENT + " " * 4
+MESSAGE_INDENT = EVIDENCE_INDENT + " " * 2  # continuation lines of a wrapped message
+MESSAGE_LINES = 4
 LISTED_FILE_PROBLEMS = 10
 
 # Statuses that make a finding, most serious first (also the listing order).
@@ -167,7 +170,11 @@ def _check_lines(check: dict[str, Any], paint) -> list[str]:
 
 
 def _evidence_lines(evidence: dict[str, Any], paint) -> list[str]:
-    lines = [fit(f"{EVIDENCE_INDENT}{location(evidence)}{evidence.get('message', '')}")]
+    # The message says what is wrong or what was looked for where: wrap it, do not cut it.
+    lines = textwrap.wrap(f"{location(evidence)}{evidence.get('message', '')}", WIDTH,
+                          initial_indent=EVIDENCE_INDENT, subsequent_indent=MESSAGE_INDENT,
+                          break_on_hyphens=False, max_lines=MESSAGE_LINES, placeholder=" ...")
+    lines = lines or [EVIDENCE_INDENT]
     snippet = (evidence.get("snippet") or "").rstrip("\n").splitlines()
     for row in snippet[:SNIPPET_LINES]:
         lines.append(paint("dim", fit(SNIPPET_INDENT + row.expandtabs(4))))
