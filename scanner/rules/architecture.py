@@ -129,7 +129,8 @@ class Arc001FactoryAndLifespan(Rule):
         if events:
             return self.failed(events)
         primary = project.service.primary
-        assert primary is not None  # a service without an app is not scored
+        if primary is None:  # not scored in practice: a service without an app is n/a
+            return self.unknown([project.absence("no FastAPI app found")])
         if primary.scope:
             factory = function_by_qualname(primary.module, primary.scope)
             line = factory.line if factory is not None else primary.line

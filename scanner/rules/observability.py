@@ -405,11 +405,28 @@ def _is_middleware_class(project: Project, module: ModuleFacts, cls: ClassFact,
     return call is not None and {p.name for p in call.params} >= ASGI_PARAMS
 
 
+def _registered_middleware_functions(project: Project) -> set[int]:
+    """Functions registered without a decorator: `app.middleware("http")(add_request_id)`."""
+    found = set()
+    for module, site in project.iter_calls():
+        call = site.call
+        if isinstance(call.func, Call) and _http_middleware_decorator(call.func) and call.args:
+            definition = project.definition_of(call.args[0])
+            local = function_by_qualname(module, getattr(call.args[0], "dotted", ""))
+            target = local or (definition.node if definition is not None
+                               and definition.kind == "function" else None)
+            if target is not None:
+                found.add(id(target))
+    return found
+
+
 def middleware_bodies(project: Project) -> list[MiddlewareBody]:
     """Middleware functions and classes defined in app code."""
     found = []
+    registered_functions = _registered_middleware_functions(project)
     for module, function in project.iter_functions():
-        if any(_http_middleware_decorator(d) for d in function.decorators):
+        if id(function) in registered_functions or any(
+                _http_middleware_decorator(d) for d in function.decorators):
             found.append(MiddlewareBody(module, function.qualname, function.line,
                                         function.end_line, f"middleware `{function.name}`"))
     registered = _registered_classes(project)
@@ -544,11 +561,30 @@ def last_segment(path: str) -> str:
     return parts[-1].lower() if parts else ""
 
 
+def starlette_routes(project: Project) -> list[Endpoint]:
+    """`app.add_route(path, handler)` routes (Starlette's API on a FastAPI app); GET unless
+    `methods=` says otherwise. The FastAPI model lists only FastAPI-style routes."""
+    found = []
+    for module, site in project.service.app_calls(project, "add_route"):
+        call = site.call
+        path = project.constant(call.arg(0, "path"))
+        methods = project.constant(call.kwargs.get("methods"))
+        if not isinstance(path, str):
+            continue
+        methods = [m.upper() for m in methods] if isinstance(methods, list) else ["GET"]
+        definition = project.definition_of(call.arg(1, "route"))
+        handler = definition.node if definition is not None and \
+            definition.kind == "function" else None
+        found.append(Endpoint(methods, path, project.service.primary, project.service.primary,
+                              handler, definition.module if handler else module, call, [], []))
+    return found
+
+
 def probe_endpoints(project: Project, segments: set[str]) -> list[Endpoint]:
     """GET routes whose last path segment is one of `segments`, once per route."""
     seen: set[int] = set()
     found = []
-    for endpoint in project.service.endpoints:
+    for endpoint in [*project.service.endpoints, *starlette_routes(project)]:
         if "GET" in endpoint.methods and last_segment(endpoint.path) in segments \
                 and id(endpoint.route_call) not in seen:
             seen.add(id(endpoint.route_call))
@@ -785,7 +821,7 @@ class Obs006Tracing(Rule):
             _site_evidence(project, module, site, "OpenTelemetry API used, but no tracer "
                            "provider or instrumentation set up in the tree")
             for module, site in project.iter_calls()
-            if _qname_starts(call_name(site.call), ("opentelemetry",))]
+            if _qname_starts(call_name(site.call), ("opentelemetry.trace",))]
         if api_only:
             return self.unknown(api_only[:3])
         unknown = _parse_errors_unknown(self, project, "no tracing set-up in the parsed code")
@@ -800,7 +836,7 @@ PROMETHEUS_LIBRARIES = ("prometheus_client", "prometheus_fastapi_instrumentator"
 INSTRUMENTATOR = "prometheus_fastapi_instrumentator"
 MAKE_ASGI_APP = {"prometheus_client.make_asgi_app", "prometheus_client.exposition.make_asgi_app"}
 METRICS_HANDLERS = {"starlette_exporter.handle_metrics", "starlette_prometheus.metrics",
-                    "aioprometheus.asgi.starlette.metrics"}
+                    "aioprometheus.asgi.starlette.metrics", "aioprometheus.metrics"}
 GENERATE_LATEST = {"prometheus_client.generate_latest",
                    "prometheus_client.exposition.generate_latest"}
 METRICS_SERVERS = {"prometheus_client.start_http_server", "prometheus_client.start_wsgi_server",
