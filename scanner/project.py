@@ -74,6 +74,8 @@ class Project:
         for facts in modules.values():
             self._index_module(facts)
         self._lines_cache: dict[str, list[str]] = {}
+        self._lookup_cache: dict[str, Definition | None] = {}
+        self._split_cache: dict[str, tuple[ModuleFacts, list[str]] | None] = {}
 
     # ---- module sets -------------------------------------------------------------------
     def _index_module(self, facts: ModuleFacts) -> None:
@@ -138,6 +140,11 @@ class Project:
 
     def split_qualified(self, qualified: str) -> tuple[ModuleFacts, list[str]] | None:
         """The tree module a qualified name lives in, and the attribute path inside it."""
+        if qualified not in self._split_cache:
+            self._split_cache[qualified] = self._split_qualified(qualified)
+        return self._split_cache[qualified]
+
+    def _split_qualified(self, qualified: str) -> tuple[ModuleFacts, list[str]] | None:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             module = self.module_named(".".join(parts[:cut]))
@@ -147,6 +154,15 @@ class Project:
 
     def lookup(self, qualified: str, _depth: int = 0) -> Definition | None:
         """Follow a qualified name to its definition in the tree (imports, re-exports)."""
+        if _depth == 0:
+            # Rules ask about the same names over and over; the answer never changes.
+            cache = self._lookup_cache
+            if qualified not in cache:
+                cache[qualified] = self._lookup(qualified, 0)
+            return cache[qualified]
+        return self._lookup(qualified, _depth)
+
+    def _lookup(self, qualified: str, _depth: int) -> Definition | None:
         if _depth > MAX_FOLLOW:
             return None
         split = self.split_qualified(qualified)
