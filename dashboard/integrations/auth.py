@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -51,6 +52,9 @@ def api_view(methods: tuple[str, ...] = ("GET",), permission: str | None = None)
     """
 
     def decorate(view: Callable) -> Callable:
+        # Authentication is ours (token or session, 401 not a redirect): the sign-in
+        # middleware lets these through (names listed in dashboard.security.public).
+        @login_not_required
         @csrf_exempt
         @vary_on_headers("Authorization", "Cookie")
         @wraps(view)

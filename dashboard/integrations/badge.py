@@ -6,6 +6,7 @@ import hashlib
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
@@ -61,6 +62,7 @@ def badge_message(overall: float | None, band: str) -> tuple[str, str]:
     return f"{round(overall)}/100 {BAND_TEXT.get(band, band)}".strip(), COLORS.get(band, GREY)
 
 
+@login_not_required
 @require_safe
 def badge(request: HttpRequest, name: str) -> HttpResponse:
     """SVG badge with the latest score; public (no login), cached, ETag-revalidated."""

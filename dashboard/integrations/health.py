@@ -7,6 +7,7 @@ import os
 import time
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_safe
 log = logging.getLogger(__name__)
 
 
+@login_not_required
 @never_cache
 @require_safe
 def health(request: HttpRequest) -> JsonResponse:
@@ -22,6 +24,7 @@ def health(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@login_not_required
 @never_cache
 @require_safe
 def ready(request: HttpRequest) -> JsonResponse:

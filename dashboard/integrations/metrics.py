@@ -6,6 +6,7 @@ and short-lived, the database is the one truth; a scrape costs a fixed handful o
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
@@ -120,6 +121,7 @@ class FleetCollector:
         )
 
 
+@login_not_required
 @require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
