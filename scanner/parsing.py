@@ -48,11 +48,18 @@ class FactCache:
         return self.directory / key[:2] / f"{key}.pkl"
 
     def load(self, key: str) -> ModuleFacts | tuple[str] | None:
+        """The stored facts or error reason; None for a miss or a damaged entry (unpickling
+        damaged bytes can raise almost anything, e.g. UnicodeDecodeError, IndexError)."""
         try:
             with open(self._file(key), "rb") as handle:
-                return pickle.load(handle)
-        except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+                value = pickle.load(handle)
+        except Exception:
             return None
+        if isinstance(value, ModuleFacts):
+            return value
+        if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], str):
+            return value
+        return None
 
     def store(self, key: str, value: ModuleFacts | tuple[str]) -> None:
         target = self._file(key)
