@@ -279,6 +279,7 @@ def scan_tree(root: Path | str, *, app_root: str | None = None, cache_dir: Path 
     key = _tree_key(inventory, _normalise_app_root(app_root) or config.app_root, config)
     report = _load_cached_report(cache_dir, key)
     if report is not None:
+        report["root"] = str(root)  # the same tree may be scanned from another folder
         report["timings"] = {"total": round(time.perf_counter() - started, 4),
                              "report_cached": True}
         return report
@@ -304,9 +305,15 @@ def _report_file(cache_dir: Path, key: str) -> Path:
 def _load_cached_report(cache_dir: Path, key: str) -> dict[str, Any] | None:
     try:
         with open(_report_file(cache_dir, key), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
+            report = json.load(handle)
+    except (OSError, ValueError, RecursionError):
         return None
+    # Anything but a whole report of this schema is damage: analyse instead.
+    if not isinstance(report, dict) or report.get("schema_version") != SCHEMA_VERSION:
+        return None
+    if not {"status", "checks", "endpoints", "files"} <= report.keys():
+        return None
+    return report
 
 
 def _store_cached_report(cache_dir: Path, key: str, report: dict[str, Any]) -> None:
