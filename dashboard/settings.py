@@ -333,3 +333,36 @@ LOGGING = {
 }
 # The worker logs through the LOGGING above (JSON in production), not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- trust: sign-in, roles, security headers, credentials (dashboard.accounts/.security) ---
+
+# Every page needs sign-in except the URL names in dashboard.security.public (badges,
+# health; token-checked API/metrics); the access tests hold every URL pattern to that list.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "dashboard.security.middleware.SignInRequiredMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("dashboard.security.middleware.SignInRequiredMiddleware") + 1,
+    "dashboard.security.middleware.ViewerReadOnlyMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "dashboard.security.middleware.SecurityHeadersMiddleware",
+)
+AUTHENTICATION_BACKENDS = ["dashboard.accounts.backends.ThrottledModelBackend"]
+READYBOARD_LOGIN_MAX_FAILURES = env_int("READYBOARD_LOGIN_MAX_FAILURES", 5, minimum=1)
+READYBOARD_LOGIN_MAX_FAILURES_PER_IP = env_int(
+    "READYBOARD_LOGIN_MAX_FAILURES_PER_IP", 30, minimum=1
+)
+READYBOARD_LOGIN_WINDOW_MINUTES = env_int("READYBOARD_LOGIN_WINDOW_MINUTES", 15, minimum=1)
+# HSTS is sent only on requests that arrived over HTTPS (SECURE_PROXY_SSL_HEADER in production).
+READYBOARD_HSTS_SECONDS = env_int("READYBOARD_HSTS_SECONDS", 31_536_000)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# Named repository credentials as files (a mounted secret folder); env vars work without it.
+READYBOARD_CREDENTIALS_DIR = env_str("READYBOARD_CREDENTIALS_DIR")
+# Credentials in URLs or loaded secrets never reach a log line.
+LOGGING["filters"]["scrub"] = {"()": "dashboard.security.log_filters.ScrubSecretsFilter"}
+LOGGING["handlers"]["console"]["filters"] = ["scrub", *LOGGING["handlers"]["console"]["filters"]]

@@ -1,14 +1,13 @@
 """URL map: admin, sign-in, then one module of URL patterns per area of the site."""
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("dashboard.accounts.urls")),  # throttled sign-in, sign-out
     path("", include("dashboard.views.fleet_urls")),
     path("", include("dashboard.views.service_urls")),
     path("", include("dashboard.integrations.urls")),
+    path("", include("dashboard.waivers.urls")),
 ]

@@ -32,8 +32,13 @@ class GitError(Exception):
 
 
 def scrub(text: str) -> str:
-    """The text with any credentials in URLs replaced by `***`."""
-    return _CREDENTIALS.sub(r"\1***@", text or "")
+    """The text with any credentials in URLs, and any loaded named credential, as `***`."""
+    from dashboard.git.credentials import known_secrets
+
+    text = _CREDENTIALS.sub(r"\1***@", text or "")
+    for secret in known_secrets():
+        text = text.replace(secret, "***")
+    return text
 
 
 # Ordered: the first pattern found in git's stderr decides the code.

@@ -21,6 +21,7 @@ from typing import BinaryIO
 
 from git.cmd import Git
 
+from dashboard.git.credentials import credential_env
 from dashboard.git.errors import TIMEOUT, TOO_LARGE, GitError, from_stderr
 
 _POLL_SECONDS = 0.5
@@ -88,6 +89,7 @@ def git_env() -> dict[str, str]:
         "GIT_LFS_SKIP_SMUDGE": "1",
         "LC_ALL": "C",
         "LANGUAGE": "C",
+        **credential_env(),  # a named credential, while `git_credential(...)` is active
     }
 
 

@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from dashboard import git
+from dashboard.git.credentials import git_credential
 from dashboard.models import ACTIVE_STATES, Repository, Scan, ScanState, Trigger
 from dashboard.scans import errors
 from dashboard.scans.store import StaleScan, find_reusable, reuse_result, store_report
@@ -123,7 +124,7 @@ def run_scan(scan_id: int) -> Scan | None:
 
 def _execute(scan: Scan) -> Scan:
     repo = scan.repository
-    with keep_alive(scan.pk):
+    with keep_alive(scan.pk), git_credential(repo.credential_name):
         head = git.resolve_head(repo.url, repo.branch)
         _record_head(scan, head)
         previous = find_reusable(repo, head.sha, _rules_version())

@@ -9,8 +9,8 @@ from django.db import transaction
 
 from dashboard.models import DimensionScore, Scan, ScanState
 from dashboard.scans.store import insert_dimension_scores, score_fields
+from dashboard.waivers.service import score_with_waivers, waivers_for_scan
 from scanner import results as scanner_results
-from scanner import scoring
 
 _SCORED_FIELDS = ("overall", "band", "health_score", "health_max", "score_json")
 
@@ -30,7 +30,7 @@ def results_of(scan: Scan) -> dict[str, scanner_results.CheckResult]:
 
 def rescore_scan(scan: Scan) -> bool:
     """Recompute one scan's scores with the current scoring tables; True when they changed."""
-    score = scoring.score_service(results_of(scan)).to_json()
+    score = score_with_waivers(results_of(scan), waivers_for_scan(scan))
     fields = score_fields(score)
     if all(getattr(scan, name) == fields[name] for name in _SCORED_FIELDS):
         return False

@@ -23,6 +23,7 @@ from dashboard.models import (
     ScanState,
 )
 from dashboard.scans.retention import prune_evidence
+from dashboard.waivers.service import score_report
 
 BATCH_SIZE = 1000
 MAX_SNIPPET = 4000  # a minified file as "snippet" must not bloat the table
@@ -47,11 +48,12 @@ def store_report(scan: Scan, report: Mapping[str, Any]) -> Scan:
         if report.get("status") == "not_applicable"
         else ScanState.SUCCEEDED
     )
-    fields = {**raw_fields(report), **score_fields(report), **_finish_fields(scan)}
+    score = score_report(scan.repository, report)  # the dashboard's active waivers applied
+    fields = {**raw_fields(report), **score_fields(score), **_finish_fields(scan)}
     with transaction.atomic():
         if not Scan.objects.transition(scan.pk, ACTIVE_STATES, final_state, **fields):
             raise StaleScan(f"scan {scan.pk} is no longer active; report not stored")
-        insert_dimension_scores(scan.pk, report.get("dimensions") or {})
+        insert_dimension_scores(scan.pk, score.get("dimensions") or {})
         insert_checks(scan.pk, report.get("checks") or [])
         point_latest(scan.repository_id, scan.pk)
     prune_evidence(scan.repository_id, keep=settings.READYBOARD_EVIDENCE_RETENTION)
@@ -237,6 +239,10 @@ def reuse_result(scan: Scan, previous_scan: Scan) -> Scan:
         copy_rows(previous_scan.pk, scan.pk)
         point_latest(scan.repository_id, scan.pk)
     prune_evidence(scan.repository_id, keep=settings.READYBOARD_EVIDENCE_RETENTION)
+    if scan.repository.waivers.exists():  # waivers may have changed since the copied score
+        from dashboard.scans.rescore import rescore_scan
+
+        rescore_scan(Scan.objects.select_related("repository").get(pk=scan.pk))
     scan.refresh_from_db()
     return scan
 
