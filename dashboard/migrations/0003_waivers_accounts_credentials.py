@@ -8,69 +8,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('dashboard', '0002_schedules'),
+        ("dashboard", "0002_schedules"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LoginFailure',
+            name="LoginFailure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username_key', models.CharField(db_index=True, max_length=150)),
-                ('ip', models.GenericIPAddressField(blank=True, db_index=True, null=True)),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username_key", models.CharField(db_index=True, max_length=150)),
+                ("ip", models.GenericIPAddressField(blank=True, db_index=True, null=True)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name='repository',
-            name='credential_name',
-            field=models.CharField(blank=True, default='', help_text='Name of a credential configured on the workers, for private repositories.', max_length=64, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9_-]*$', "Letters, digits, '-' and '_' only.")]),
+            model_name="repository",
+            name="credential_name",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Name of a credential configured on the workers (private repositories).",
+                max_length=64,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '-' and '_' only."
+                    )
+                ],
+            ),
         ),
         migrations.CreateModel(
-            name='Waiver',
+            name="Waiver",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('check_id', models.CharField(max_length=20)),
-                ('kind', models.CharField(choices=[('waive', 'Waive'), ('attest', 'Attest')], default='waive', max_length=10)),
-                ('reason', models.TextField()),
-                ('expires_on', models.DateField()),
-                ('author_name', models.CharField(blank=True, default='', max_length=150)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_by_name', models.CharField(blank=True, default='', max_length=150)),
-                ('lapse_handled', models.BooleanField(default=False)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='waivers', to='dashboard.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("check_id", models.CharField(max_length=20)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("waive", "Waive"), ("attest", "Attest")],
+                        default="waive",
+                        max_length=10,
+                    ),
+                ),
+                ("reason", models.TextField()),
+                ("expires_on", models.DateField()),
+                ("author_name", models.CharField(blank=True, default="", max_length=150)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_by_name", models.CharField(blank=True, default="", max_length=150)),
+                ("lapse_handled", models.BooleanField(default=False)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="waivers",
+                        to="dashboard.repository",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'permissions': [('manage_waivers', 'Can waive and attest checks')],
+                "ordering": ["-created_at", "-pk"],
+                "permissions": [("manage_waivers", "Can waive and attest checks")],
             },
         ),
         migrations.CreateModel(
-            name='WaiverEvent',
+            name="WaiverEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('revoked', 'Revoked'), ('superseded', 'Superseded'), ('expired', 'Expired')], max_length=20)),
-                ('actor_name', models.CharField(blank=True, default='', max_length=150)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.TextField(blank=True, default='')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('waiver', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='dashboard.waiver')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("revoked", "Revoked"),
+                            ("superseded", "Superseded"),
+                            ("expired", "Expired"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("actor_name", models.CharField(blank=True, default="", max_length=150)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.TextField(blank=True, default="")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "waiver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="dashboard.waiver",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-pk'],
+                "ordering": ["-at", "-pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='waiver',
-            index=models.Index(fields=['repository', 'check_id'], name='waiver_repo_check'),
+            model_name="waiver",
+            index=models.Index(fields=["repository", "check_id"], name="waiver_repo_check"),
         ),
         migrations.AddConstraint(
-            model_name='waiver',
-            constraint=models.UniqueConstraint(condition=models.Q(('revoked_at__isnull', True)), fields=('repository', 'check_id'), name='waiver_one_live_per_check'),
+            model_name="waiver",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("revoked_at__isnull", True)),
+                fields=("repository", "check_id"),
+                name="waiver_one_live_per_check",
+            ),
         ),
     ]

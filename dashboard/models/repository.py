@@ -59,7 +59,7 @@ class Repository(models.Model):
         max_length=64,
         blank=True,
         default="",
-        help_text="Name of a credential configured on the workers, for private repositories.",
+        help_text="Name of a credential configured on the workers (private repositories).",
         validators=[
             RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9_-]*$", "Letters, digits, '-' and '_' only.")
         ],
