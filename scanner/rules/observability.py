@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .. import layout
 from ..artifacts.locate import looked_in
 from ..artifacts.logconfig import LOGCONFIG
 from ..fastapi_model import Endpoint, merged_kwargs
@@ -161,6 +162,7 @@ PLAIN_CONFIG_CALLS = {
 }
 PLAIN_CONFIG_METHODS = {"addHandler", "setFormatter"}
 LOGURU = "loguru.logger"
+LOG_CONFIG_OPTION = re.compile(r"--log-config\b")
 
 
 @dataclass(slots=True)
@@ -250,12 +252,18 @@ def find_logging_setup(project: Project) -> LoggingSetup:
                 _classify_config_dict(project, module, assignment.line, assignment.value,
                                       json_names, setup)
     for config in project.artifacts.logging_configs if project.artifacts else []:
+        if layout.is_test_path(config.path, project.test_patterns):
+            continue  # a test-only logging set-up says nothing about production
         if config.structured:
             setup.structured.append(project.evidence(
                 config.path, config.json_line, "JSON formatter in a logging config file"))
         else:
             setup.plain.append(project.evidence(
                 config.path, None, "logging config file with plain-text formatters only"))
+    for path, line, text in _start_commands(project):
+        if LOG_CONFIG_OPTION.search(text):
+            setup.plain.append(project.evidence(
+                path, line, "the server is started with a `--log-config` file"))
     return setup
 
 

@@ -398,3 +398,25 @@ app.add_middleware(PrometheusMiddleware)
 app.add_route("/metrics", handle_metrics)
 '''
     assert run_rule(Obs007Metrics(), tmp_path, {"app/main.py": main}).status == PASS
+
+
+def test_obs002_a_logging_file_under_tests_does_not_count(tmp_path):
+    yaml = "version: 1\nformatters:\n  j:\n    (): pythonjsonlogger.jsonlogger.JsonFormatter\n"
+    files = {"app/main.py": HEAD, "tests/logging.yaml": yaml}
+    assert run_rule(Obs002StructuredLogging(), tmp_path, files).status == FAIL
+
+
+def test_obs002_uvicorn_log_config_option_in_the_dockerfile_is_plain_configuration(tmp_path):
+    dockerfile = ('FROM python:3.12-slim\nCOPY . /app\n'
+                  'CMD ["uvicorn", "app.main:app", "--log-config", "conf/uvicorn.json"]\n')
+    result = run_rule(Obs002StructuredLogging(), tmp_path,
+                      {"app/main.py": HEAD, "Dockerfile": dockerfile})
+    assert result.status == WARN
+    assert (result.evidence[0].path, result.evidence[0].line) == ("Dockerfile", 3)
+
+
+def test_obs002_alembic_env_logging_is_not_app_logging(tmp_path):
+    env = ("from logging.config import fileConfig\n\nfrom alembic import context\n\n"
+           "fileConfig(context.config.config_file_name)\n")
+    files = {"app/main.py": HEAD, "alembic/env.py": env, "alembic.ini": "[alembic]\n"}
+    assert run_rule(Obs002StructuredLogging(), tmp_path, files).status == FAIL
