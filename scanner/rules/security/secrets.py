@@ -150,15 +150,23 @@ def create_token(sub: str) -> str:
             return self.not_applicable("no JWT is used (no python-jose, PyJWT, authlib, "
                                        "fastapi-jwt-auth or fastapi-users JWT in app code)")
         literal, config, unknown = [], [], []
+        fields_shown: set[tuple[str, int]] = set()
         for module, scope, line, end_line, key in self._key_sites(project):
             kind, where = value_source(project, module, scope, key, line)
             bucket = {"literal": literal, "config": config}.get(kind, unknown)
-            bucket.append(self._evidence(project, module, scope, line, end_line, kind, where))
             field = settings_field_of(project, module, scope, key)
             if kind == "literal" and field is not None:
-                bucket.append(project.evidence(field[0].path, field[1].line, "the settings field "
-                                               "behind the key defaults to a literal",
-                                               end_line=field[1].end_line))
+                bucket.append(project.evidence(
+                    module.path, line, "the JWT signing key is a settings field whose default "
+                    "is a literal", end_line=end_line, scope=scope))
+                place = (field[0].path, field[1].line)
+                if place not in fields_shown:  # one item for the field, however often used
+                    fields_shown.add(place)
+                    bucket.append(project.evidence(field[0].path, field[1].line, "the settings "
+                                                   "field behind the key defaults to a literal",
+                                                   end_line=field[1].end_line))
+                continue
+            bucket.append(self._evidence(project, module, scope, line, end_line, kind, where))
         literal += self._authjwt_literals(project, config)
         if literal:
             return self.failed(literal)

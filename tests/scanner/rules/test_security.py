@@ -328,6 +328,32 @@ def token() -> str:
     assert result.status == "pass"
 
 
+def test_sec002_settings_default_is_shown_once_however_often_the_key_is_used(tmp_path):
+    result = _check(Sec002SigningKeyFromConfig, tmp_path, {
+        "app/config.py": """from pydantic_settings import BaseSettings
+
+
+class Settings(BaseSettings):
+    secret_key: str = "dev-secret"
+
+
+settings = Settings()
+""",
+        "app/main.py": JWT + """from app.config import settings
+
+
+def encode(claims: dict) -> str:
+    return jwt.encode(claims, settings.secret_key, algorithm="HS256")
+
+
+def decode(token: str) -> dict:
+    return jwt.decode(token, settings.secret_key, algorithms=["HS256"])
+"""})
+    assert result.status == "fail"
+    assert [(e.path, e.line) for e in result.evidence] == [
+        ("app/main.py", 9), ("app/config.py", 5), ("app/main.py", 13)]
+
+
 def test_sec002_literal_passed_directly(tmp_path):
     result = _check(Sec002SigningKeyFromConfig, tmp_path, JWT + '''
 
