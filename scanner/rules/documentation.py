@@ -548,6 +548,20 @@ class _DocsValue:
         return []
 
 
+def _conditional_spread_keys(project: Project, app: WebObject, judge: _DocsValue) -> set[str]:
+    """`FastAPI(**({} if debug else {"openapi_url": None}))`: keys one branch sets to None."""
+    spread = project.resolve(app.call.kwargs.get("**"))
+    if not isinstance(spread, IfExp):
+        return set()
+    keys = set()
+    for branch in (spread.body, spread.orelse):
+        branch = project.resolve(branch)
+        if isinstance(branch, DictExpr):
+            keys |= {k.value for k, v in zip(branch.keys, branch.values, strict=False)
+                     if isinstance(k, Const) and judge.judge(v) in ("off", "conditional")}
+    return keys
+
+
 def docs_state(project: Project, app: WebObject) -> tuple[str, str]:
     """The best docs verdict of an app over docs_url/openapi_url, and which key gave it."""
     judge = _DocsValue(project, app.module, app.scope)
@@ -562,6 +576,8 @@ def docs_state(project: Project, app: WebObject) -> tuple[str, str]:
             if spread_key == key and _DocsValue(project, module, "").judge(value) in (
                     "off", "conditional"):
                 verdicts[key] = "conditional"  # `app_configs["openapi_url"] = None` under an if
+        if key in _conditional_spread_keys(project, app, judge):
+            verdicts[key] = "conditional"
     for wanted in ("conditional", "off", "unknown"):
         for key, verdict in verdicts.items():
             if verdict == wanted:

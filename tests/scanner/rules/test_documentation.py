@@ -171,6 +171,13 @@ def test_doc004_local_variable_switched_in_the_factory(tmp_path):
     assert (result.status, result.evidence[0].line) == ("pass", 10)
 
 
+def test_doc004_kwargs_dict_chosen_by_a_condition(tmp_path):
+    main = ("import os\n\nfrom fastapi import FastAPI\n\nPROD = os.getenv('ENV') == 'prod'\n"
+            "DOCS_KWARGS = {'docs_url': None, 'openapi_url': None} if PROD else {}\n\n"
+            "app = FastAPI(title='Shop', **DOCS_KWARGS)\n")
+    assert _check(doc.Doc004DocsGuarded, tmp_path, {"app/main.py": main}).status == "pass"
+
+
 def test_doc004_app_built_in_two_branches(tmp_path):
     main = ("import os\n\nfrom fastapi import FastAPI\n\nif os.getenv('ENV') == 'production':\n"
             "    app = FastAPI(openapi_url=None)\nelse:\n    app = FastAPI()\n\n\n"
