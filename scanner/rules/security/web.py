@@ -650,10 +650,16 @@ class Sec010VulnerabilityScanning(Rule):
         if artifacts.ci.errors:  # an unreadable CI file may hold the scan: do not fail on it
             return self.unknown([project.absence(f"CI configuration could not be read: {e}")
                                  for e in artifacts.ci.errors])
+        bots = artifacts.looked_in("vulnscan")
+        if not artifacts.ci.files:
+            return self.failed([project.absence(
+                "no CI configuration and no dependabot/renovate configuration, so nothing scans "
+                f"dependencies for vulnerabilities (looked for CI files and {bots})")])
+        ci_files = ", ".join(f.path for f in artifacts.ci.files)
         return self.failed([project.absence(
             "no vulnerability scanner (pip-audit, safety, osv-scanner, snyk, bandit, semgrep, "
-            f"CodeQL) in CI ({artifacts.looked_in('ci')}) and no dependabot/renovate "
-            f"configuration ({artifacts.looked_in('vulnscan')})")])
+            f"CodeQL) runs in CI ({ci_files}) and no dependabot/renovate configuration "
+            f"(looked for {bots})")])
 
 
 __all__ = ["Sec005CorsPerEnvironment", "Sec007HttpsEnforced", "Sec008SecurityHeaders",
