@@ -90,7 +90,7 @@ def _check_root(root: Path, app_root: str | None) -> Path:
         raise ScanInputError(f"{root}: not a directory")
     if app_root not in (None, "", "."):
         target = (root / app_root).resolve()
-        if not str(target).startswith(str(root.resolve())) or not target.is_dir():
+        if not target.is_relative_to(root.resolve()) or not target.is_dir():
             raise ScanInputError(f"app root {app_root!r} is not a folder inside {root}")
     return root
 
