@@ -1,0 +1,266 @@
+"""Finding the FastAPI app, its routers and endpoints across modules (RULES.md 3.1, 3.5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scanner.engine import analyse, scan_tree
+from scanner.errors import ScanInputError
+from scanner.python.facts import Call, Name
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, content in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+    return root
+
+
+def routes(report: dict) -> list[tuple[str, str]]:
+    return sorted((e["method"], e["path"]) for e in report["endpoints"])
+
+
+def dependency_names(endpoint) -> set[str]:
+    names = set()
+    for dep in endpoint.dependencies:
+        if isinstance(dep, Call) and dep.args and isinstance(dep.args[0], Name):
+            names.add(dep.args[0].dotted)
+    return names
+
+
+def test_it_finds_an_app_imported_under_another_name(tmp_path):
+    write(tmp_path, {"main.py": (
+        "from fastapi import FastAPI as F\n\napi = F()\n\n\n"
+        "@api.post('/orders')\ndef create():\n    return 1\n"
+    )})
+    report = scan_tree(tmp_path, jobs=1)
+    assert report["status"] == "scored"
+    assert routes(report) == [("POST", "/orders")]
+
+
+def test_it_finds_an_app_built_through_the_module_attribute(tmp_path):
+    write(tmp_path, {"main.py": (
+        "import fastapi\n\napp = fastapi.FastAPI()\n\n\n"
+        "@app.get('/ping')\ndef ping():\n    return 'pong'\n"
+    )})
+    assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/ping")]
+
+
+FACTORY_TREE = {
+    "app/__init__.py": "",
+    "app/deps.py": "def verify_token():\n    return True\n\n\ndef audit():\n    return True\n",
+    "app/main.py": '''\
+from fastapi import Depends, FastAPI
+
+from app.deps import verify_token
+from app.routers import items, users
+
+
+def create_app() -> FastAPI:
+    application = FastAPI(title="shop")
+    application.include_router(items.router, prefix="/api/v1")
+    application.include_router(
+        users.router, prefix="/api/v1", dependencies=[Depends(verify_token)]
+    )
+    return application
+
+
+app = create_app()
+''',
+    "app/routers/__init__.py": "",
+    "app/routers/items.py": '''\
+from fastapi import APIRouter, Depends
+
+from app.deps import audit
+
+router = APIRouter(prefix="/items", dependencies=[Depends(audit)])
+
+
+@router.get("/")
+async def list_items() -> list[str]:
+    return []
+
+
+@router.get(
+    "/{item_id}",
+)
+async def get_item(item_id: int) -> str:
+    return "x"
+
+
+async def create_item() -> str:
+    return "x"
+
+
+router.add_api_route("/", create_item, methods=["POST"])
+
+
+async def delete_item(item_id: int) -> None:
+    return None
+
+
+router.delete("/{item_id}")(delete_item)
+''',
+    "app/routers/users.py": '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/users")
+
+
+@router.get("/me")
+def me() -> dict:
+    return {}
+''',
+}
+
+
+def test_it_follows_a_factory_and_routers_across_modules_with_prefixes(tmp_path):
+    report = scan_tree(write(tmp_path, FACTORY_TREE), jobs=1)
+    assert routes(report) == [
+        ("DELETE", "/api/v1/items/{item_id}"),
+        ("GET", "/api/v1/items/"),
+        ("GET", "/api/v1/items/{item_id}"),
+        ("GET", "/api/v1/users/me"),
+        ("POST", "/api/v1/items/"),
+    ]
+
+
+def test_it_attaches_router_and_include_dependencies_to_endpoints(tmp_path):
+    analysis = analyse(write(tmp_path, FACTORY_TREE), jobs=1)
+    by_handler = {e.name: e for e in analysis.project.service.endpoints}
+    assert dependency_names(by_handler["list_items"]) == {"audit"}
+    assert dependency_names(by_handler["create_item"]) == {"audit"}
+    assert dependency_names(by_handler["me"]) == {"verify_token"}
+
+
+def test_it_registers_add_api_route_and_called_decorators(tmp_path):
+    report = scan_tree(write(tmp_path, FACTORY_TREE), jobs=1)
+    handlers = {(e["method"], e["handler"]) for e in report["endpoints"]}
+    assert ("POST", "create_item") in handlers
+    assert ("DELETE", "delete_item") in handlers
+
+
+def test_it_reads_app_arguments_passed_as_a_kwargs_dict(tmp_path):
+    write(tmp_path, {"main.py": (
+        "from fastapi import FastAPI\n\nSETTINGS = {'title': 'd', 'docs_url': None}\n"
+        "app = FastAPI(**SETTINGS)\n\n\n@app.get('/d')\ndef d():\n    return 1\n"
+    )})
+    analysis = analyse(tmp_path, jobs=1)
+    service = analysis.project.service
+    assert service.primary is not None
+    assert set(service.primary.kwargs) == {"title", "docs_url"}
+    assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/d")]
+
+
+def test_it_finds_an_app_of_a_fastapi_subclass_defined_in_the_tree(tmp_path):
+    write(tmp_path, {
+        "core/__init__.py": "",
+        "core/base.py": "from fastapi import FastAPI\n\n\nclass ShopApp(FastAPI):\n    pass\n",
+        "main.py": (
+            "from core.base import ShopApp\n\napp = ShopApp()\n\n\n"
+            "@app.get('/e')\ndef e():\n    return 1\n"
+        ),
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert report["status"] == "scored"
+    assert routes(report) == [("GET", "/e")]
+
+
+def test_it_does_not_take_other_frameworks_decorators_for_routes(tmp_path):
+    write(tmp_path, {
+        "main.py": (
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+            "@app.get('/real')\ndef real():\n    return 1\n"
+        ),
+        "cli.py": (
+            "import typer\n\napp = typer.Typer()\n\n\n@app.command()\ndef hello():\n    pass\n"
+        ),
+        "bot.py": (
+            "from slack_bolt import App\n\napp = App()\n\n\n"
+            "@app.event('app_mention')\ndef mention(event):\n    pass\n\n\n"
+            "@app.command('/deploy')\ndef deploy(ack):\n    ack()\n"
+        ),
+        "web.py": (
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+            "@app.route('/')\ndef index():\n    return 'hi'\n\n\n"
+            "@app.get('/flask-get')\ndef flask_get():\n    return 'hi'\n\n\n"
+            "@app.post('/flask-post')\ndef flask_post():\n    return 'hi'\n"
+        ),
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/real")]
+    assert report["app_roots"][0]["apps"] == ["main.py:app"]
+
+
+def test_it_says_not_applicable_for_a_flask_only_tree(tmp_path):
+    write(tmp_path, {
+        "requirements.txt": "flask\n",
+        "app.py": (
+            "from flask import Flask\n\napp = Flask(__name__)\n\n\n"
+            "@app.get('/')\ndef index():\n    return 'hi'\n"
+        ),
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert report["status"] == "not_applicable"
+    assert report["checks"] == []
+    assert report["endpoints"] == []
+    assert report["overall"] is None
+    assert report["band"] is None
+    assert report["health16"] is None
+    assert report["app_roots"] == []
+
+
+MONOREPO = {
+    "README.md": "# two services\n",
+    "services/a/pyproject.toml": "[project]\nname = 'a'\n",
+    "services/a/a/__init__.py": "",
+    "services/a/a/main.py": (
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        "@app.get('/a')\ndef only_a():\n    return 1\n"
+    ),
+    "services/b/pyproject.toml": "[project]\nname = 'b'\n",
+    "services/b/b/__init__.py": "",
+    "services/b/b/main.py": (
+        "from fastapi import APIRouter, FastAPI\n\napp = FastAPI()\nrouter = APIRouter()\n\n\n"
+        "@router.get('/b1')\ndef b1():\n    return 1\n\n\n"
+        "@router.get('/b2')\ndef b2():\n    return 2\n\n\n"
+        "app.include_router(router)\n"
+    ),
+}
+
+
+def test_it_lists_every_app_root_of_a_monorepo_most_endpoints_first(tmp_path):
+    report = scan_tree(write(tmp_path, MONOREPO), jobs=1)
+    assert [(r["path"], r["endpoints"]) for r in report["app_roots"]] == [
+        ("services/b", 2), ("services/a", 1),
+    ]
+    assert report["app_root"] == "services/b"
+
+
+def test_it_scans_only_the_app_root_it_is_given(tmp_path):
+    write(tmp_path, MONOREPO)
+    only_a = scan_tree(tmp_path, app_root="services/a", jobs=1)
+    only_b = scan_tree(tmp_path, app_root="services/b/", jobs=1)
+    assert only_a["app_root"] == "services/a"
+    assert routes(only_a) == [("GET", "/a")]
+    assert only_b["app_root"] == "services/b"
+    assert routes(only_b) == [("GET", "/b1"), ("GET", "/b2")]
+    evidence_paths = {e["path"] for c in only_b["checks"] for e in c["evidence"] if e["path"]}
+    assert not any(path.startswith("services/a/") for path in evidence_paths)
+
+
+@pytest.mark.parametrize("app_root", ["services/c", "../outside", "services/a/a/main.py"])
+def test_it_refuses_an_app_root_that_is_not_a_folder_of_the_tree(tmp_path, app_root):
+    write(tmp_path, MONOREPO)
+    with pytest.raises(ScanInputError, match="app root"):
+        scan_tree(tmp_path, app_root=app_root, jobs=1)
+
+
+def test_it_refuses_an_app_root_in_a_sibling_folder_sharing_the_name_prefix(tmp_path):
+    write(tmp_path / "repo", MONOREPO)
+    write(tmp_path / "repo-other", {"main.py": "x = 1\n"})
+    with pytest.raises(ScanInputError, match="app root"):
+        scan_tree(tmp_path / "repo", app_root="../repo-other", jobs=1)
