@@ -56,6 +56,11 @@ def authentication_exists(model: AuthModel) -> bool:
                 or model.schemes or model.middleware)
 
 
+def _how_read(what: str) -> str:
+    """How the header was read, for the message: nothing for a plain read."""
+    return "" if what == "reads the header" else f" (through {what})"
+
+
 class Sec001AuthDependencies(Rule):
     """Detects endpoints that authenticate inside their body, or a service with no auth."""
 
@@ -165,7 +170,7 @@ def items() -> list[str]:
         in_body = [
             project.evidence(read.module.path, read.line,
                              f"{item.endpoint.label()} reads the Authorization header in the "
-                             "handler ({}) instead of through a dependency".format(read.what),
+                             f"handler{_how_read(read.what)} instead of through a dependency",
                              end_line=read.end_line, scope=read.scope)
             for item in model.endpoints if not item.auth for read in item.body_reads
         ]
