@@ -95,14 +95,26 @@ class OrderedPositions:
         buckets: dict[str, list[tuple[int, int, int, int, str]]] = defaultdict(list)
         deepest = 0
         stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+        ast_type = ast.AST
+        # A hand-rolled walk: `ast.iter_child_nodes` costs a generator per node, and this
+        # loop visits every node of every file.
         while stack:
             node, depth = stack.pop()
+            node_type = type(node)
             depth += 1
-            if isinstance(node, _CHAIN_TYPES):
+            if node_type in _CHAIN_TYPES:
                 depth += _flat_chain_length(node)
-            deepest = max(deepest, depth)
-            stack.extend((child, depth) for child in ast.iter_child_nodes(node))
-            kind = _AST_KINDS.get(type(node))
+            if depth > deepest:
+                deepest = depth
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if isinstance(value, ast_type):
+                    stack.append((value, depth))
+                elif value.__class__ is list:
+                    for item in value:
+                        if isinstance(item, ast_type):
+                            stack.append((item, depth))
+            kind = _AST_KINDS.get(node_type)
             if kind is None:
                 continue
             end_line = node.end_lineno or node.lineno
