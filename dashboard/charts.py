@@ -8,6 +8,10 @@ put `{% plotly_scripts %}` (from the `readyboard` tag library) once on the page:
 plotly.js from our own compressed, long-cached asset URL and `static/js/charts.js`, which
 draws every `[data-plotly]` element, including ones htmx swaps in later.
 
+plotly.js writes `style` attributes while drawing, which our Content-Security-Policy
+(nonce-only `style-src`) refuses; decorate a view whose page has charts with
+`@allows_chart_styles`: its response allows inline styles, while scripts stay nonce-only.
+
 Usage from a view::
 
     from dashboard.charts import Series, line_chart
@@ -20,9 +24,10 @@ Usage from a view::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import wraps
 from typing import Any
 
 # Band thresholds (RULES.md 2.1) shaded behind score charts, lowest first.
@@ -106,6 +111,7 @@ def bar_chart(
     x_title: str = "",
     y_title: str = "Services",
     colours: Sequence[str] | None = None,
+    tick_labels: Sequence[str] | None = None,
     height: int = 240,
 ) -> Chart:
     """Counts per category (a score histogram, services per band), one bar each."""
@@ -120,7 +126,9 @@ def bar_chart(
         "cliponaxis": False,
     }
     layout = _layout(height, y_title, None, show_legend=False)
-    layout["xaxis"].update({"type": "category", "title": {"text": x_title}})
+    layout["xaxis"].update({"type": "category", "title": {"text": x_title}, "tickangle": 0})
+    if tick_labels:  # short axis labels; hover and the table keep the full category names
+        layout["xaxis"].update({"tickvals": list(categories), "ticktext": list(tick_labels)})
     layout["yaxis"]["rangemode"] = "tozero"
     layout["bargap"] = 0.15
     pairs = list(zip(categories, values, strict=True))
@@ -141,8 +149,9 @@ def score_histogram(histogram: Sequence[tuple[int, int, int]], *, title: str) ->
         labels,
         [count for _, _, count in histogram],
         title=title,
-        x_title="Overall score",
+        x_title="Overall score (10-point ranges)",
         colours=colours,
+        tick_labels=[str(low) for low, _, _ in histogram],
     )
 
 
@@ -245,3 +254,36 @@ def _json_default(value: Any) -> str:
     if isinstance(value, date | datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+# --- Content-Security-Policy for pages with charts ------------------------------------------
+
+
+def chart_csp(nonce: str) -> str:
+    """The site's policy with `style-src` opened to inline styles (plotly.js needs them).
+
+    Inline styles cannot run code; `script-src` keeps its nonce, so injected markup still
+    cannot execute anything. A nonce in `style-src` would make browsers ignore
+    'unsafe-inline', so the style directive carries none.
+    """
+    from dashboard.security.middleware import content_security_policy
+
+    directives = [part.strip() for part in content_security_policy(nonce).split(";")]
+    return "; ".join(
+        "style-src 'self' 'unsafe-inline'" if part.startswith("style-src") else part
+        for part in directives
+    )
+
+
+def allows_chart_styles(view: Callable) -> Callable:
+    """View decorator: the page draws Plotly charts (see `chart_csp`)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        nonce = getattr(request, "csp_nonce", None)
+        if nonce:
+            response.headers["Content-Security-Policy"] = chart_csp(nonce)
+        return response
+
+    return wrapper

@@ -215,6 +215,11 @@ class LeaderboardRow:
     delta_month: float | None
     pending: Scan | None  # a newer scan than the result shown: queued, running or failed
 
+    @property
+    def level_list(self) -> list[tuple[str, int | None]]:
+        """(dimension, level) in RULES.md order, for the table's eight level cells."""
+        return [(name, self.levels.get(name)) for name in DIMENSION_NAMES]
+
 
 def leaderboard_rows(page: list[Repository]) -> list[LeaderboardRow]:
     """The page's services with their dimension levels and pending scans (two queries)."""

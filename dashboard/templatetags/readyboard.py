@@ -228,3 +228,117 @@ def plotly_scripts() -> str:
         reverse("plotly-js", args=[plotly_js_version()]),
         static("js/charts.js"),
     )
+
+
+# --- badges ------------------------------------------------------------------------------------
+# Rendered in Python: a leaderboard page has hundreds of them, and a template include per
+# cell costs more than the rest of the page. The `_name.html` fragments call these tags, so
+# the markup has one source either way.
+
+
+@register.simple_tag
+def status_badge(status: str | None, waived: bool = False) -> str:
+    key = "waived" if waived else (status or "unknown")
+    return format_html(
+        '<span class="status status--{}"><span class="status__icon" aria-hidden="true">{}'
+        '</span><span class="status__label">{}</span></span>',
+        key,
+        status_icon(key),
+        status_label(key),
+    )
+
+
+@register.simple_tag
+def band_badge(band: str | None) -> str:
+    return format_html(
+        '<span class="badge band band--{}">{}</span>', band or "none", band_label(band)
+    )
+
+
+@register.simple_tag
+def level_badge(level: int | None, dimension: str = "") -> str:
+    name = dimension_label(dimension)
+    if level is None:
+        return format_html(
+            '<span class="level level--none" title="{}: not scored">'
+            '\u2013<span class="visually-hidden"> not scored</span></span>',
+            name,
+        )
+    return format_html(
+        '<span class="level level--{}" title="{}: level {} of 100">{}</span>',
+        int(level),
+        name,
+        int(level),
+        int(level),
+    )
+
+
+@register.simple_tag
+def delta_badge(value: float | None) -> str:
+    return format_html(
+        '<span class="delta {}"><span aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{}</span></span>',
+        delta_class(value),
+        delta(value),
+        delta_words(value),
+    )
+
+
+@register.simple_tag
+def score_bar(value: float | None, band: str | None = "") -> str:
+    if not isinstance(value, int | float):  # None, or "" from a missing scan in a template
+        return format_html(
+            '<span class="score-bar score-bar--{}"><span class="score-bar__value">\u2014'
+            "</span></span>",
+            band or "none",
+        )
+    return format_html(
+        '<span class="score-bar score-bar--{}"><span class="score-bar__value">{}</span>{}</span>',
+        band or "none",
+        f"{value:.1f}",
+        bar(value, 100, "score-bar"),
+    )
+
+
+@register.simple_tag
+def bar(value: float | int | None, total: float | int | None, kind: str = "rate") -> str:
+    """A horizontal bar of value/total as inline SVG: the width is an SVG attribute, so no
+    inline style is needed (the Content-Security-Policy forbids style attributes)."""
+    if not isinstance(value, int | float) or not total:
+        share = 0.0
+    else:
+        share = max(0.0, min(100.0, 100.0 * value / total))
+    return format_html(
+        '<svg class="{}__track" viewBox="0 0 100 8" preserveAspectRatio="none" '
+        'aria-hidden="true" focusable="false"><rect class="{}__fill" width="{}" height="8"/></svg>',
+        kind,
+        kind,
+        f"{share:.1f}",
+    )
+
+
+@register.simple_tag
+def scan_state(scan, pending) -> str:
+    """Where a service's scanning stands: a newer queued/running/failed scan wins over
+    the latest stored result; a failure carries its category."""
+    if pending is not None:
+        if pending.state == "failed":
+            return format_html(
+                '<span class="state state--failed"><span aria-hidden="true">\u2717 </span>'
+                'Failed<span class="state__detail">{}</span></span>',
+                error_title(pending.error_code),
+            )
+        if pending.state in ("queued", "cloning", "scanning", "saving"):
+            return format_html(
+                '<span class="state state--active"><span aria-hidden="true">\u27f3 </span>'
+                "{}</span>",
+                state_label(pending.state),
+            )
+        scan = pending
+    if scan is None:
+        return format_html('<span class="state muted">{}</span>', "Never scanned")
+    if scan.state == "not_applicable":
+        return format_html(
+            '<span class="state state--not_applicable">{}</span>', state_label(scan.state)
+        )
+    return format_html('<span class="state muted">{}</span>', "Up to date")

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard.charts import Series, line_chart, score_histogram
+from dashboard.charts import Series, allows_chart_styles, line_chart, score_histogram
 from dashboard.queries.fleet import (
     NO_TEAM,
     PAGE_SIZE,
@@ -46,6 +46,7 @@ COLUMNS = (
 
 @login_required
 @vary_on_headers("HX-Request")
+@allows_chart_styles
 def leaderboard(request: HttpRequest) -> HttpResponse:
     filters = LeaderboardFilters.from_params(request.GET)
     page = Paginator(leaderboard_queryset(filters), PAGE_SIZE).get_page(request.GET.get("page"))

@@ -50,7 +50,9 @@ def test_it_makes_the_same_number_of_queries_for_3_and_30_services(owner_client)
     assert large == small
 
 
-def test_it_keeps_the_leaderboard_within_a_fixed_budget(owner_client, django_assert_max_num_queries):
+def test_it_keeps_the_leaderboard_within_a_fixed_budget(
+    owner_client, django_assert_max_num_queries
+):
     build_fleet(5)
     cache.clear()
     # session, user, count, page rows, levels, pending scans, teams, tags, summary (4)

@@ -1,0 +1,439 @@
+"""Page server times on a big fleet: 1,000 services x 52 weekly scans (targets in DESIGN.md).
+
+    .venv/bin/python benchmarks/pages_bench.py [--services 1000] [--weeks 52] [--runs 40]
+
+Builds a throwaway PostgreSQL database `readyboard_pages_bench` on the server DATABASE_URL
+names (default postgres://postgres@127.0.0.1:5432/postgres), migrates it, loads synthetic
+results with COPY (77 check results and 8 dimension scores per scan, evidence for each
+service's latest scan), then times pages in-process with Django's test Client, signed in:
+median and p95 server time, query count and transferred bytes (HTML as sent and gzipped,
+plotly.js as served: gzip). Pages that do not exist yet print "not available yet".
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+BENCH_DB = "readyboard_pages_bench"
+TARGETS_MS = {"leaderboard": 60, "service page": 100, "drill-down": 60}
+WEIGHTS = {
+    "type_safety": ("TYP", 15),
+    "error_handling": ("ERR", 15),
+    "testing": ("TST", 15),
+    "security": ("SEC", 15),
+    "performance": ("PERF", 10),
+    "observability": ("OBS", 10),
+    "database": ("DB", 10),
+    "deployment": ("DEP", 10),
+}
+BANDS = ((80, "production_grade"), (60, "solid"), (40, "needs_work"), (0, "critical"))
+CREDIT = {"pass": 1.0, "warn": 0.5, "fail": 0.0, "unknown": 0.0}
+
+
+def prepare_environment() -> None:
+    """A fresh bench database; production-like settings (no DEBUG, quiet logs)."""
+    import psycopg
+
+    server = urlsplit(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    admin_url = urlunsplit(server._replace(scheme="postgresql"))
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = urlunsplit(server._replace(path=f"/{BENCH_DB}"))
+    os.environ["READYBOARD_DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "dashboard.settings"
+
+
+# --- synthetic data ---------------------------------------------------------------------------
+
+
+def all_check_ids() -> list[str]:
+    """The 77 check ids of RULES.md (the registry may still be missing some)."""
+    from scanner.rules import rules_meta
+
+    ids = [meta["id"] for meta in rules_meta()]
+    rules_md = ROOT.parent / "shared" / "spec" / "RULES.md"
+    if rules_md.exists():
+        for found in re.findall(r"\b[A-Z]{2,4}-\d{3}\b", rules_md.read_text()):
+            if found not in ids:
+                ids.append(found)
+    return ids[:77]
+
+
+def draw_statuses(rng: random.Random, check_ids: list[str], quality: float) -> list[str]:
+    weights = (quality, (1 - quality) * 0.7, (1 - quality) * 0.2, 0.08, 0.02)
+    return rng.choices(("pass", "fail", "warn", "na", "unknown"), weights, k=len(check_ids))
+
+
+def score(check_ids: list[str], statuses: list[str]) -> dict:
+    """Dimension scores, levels, overall and band: RULES.md 2.1 simplified (own checks)."""
+    by_prefix: dict[str, list[float]] = {}
+    for check_id, status in zip(check_ids, statuses, strict=True):
+        if status in CREDIT:
+            by_prefix.setdefault(check_id.split("-")[0], []).append(CREDIT[status])
+    dimensions = {}
+    for name, (prefix, weight) in WEIGHTS.items():
+        credits = by_prefix.get(prefix)
+        value = round(100 * sum(credits) / len(credits), 1) if credits else None
+        level = None if value is None else int(value // 25) * 25
+        dimensions[name] = {"score": value, "level": level, "weight": weight}
+    included = [d for d in dimensions.values() if d["score"] is not None]
+    total = sum(d["weight"] for d in included)
+    overall = round(sum(d["score"] * d["weight"] for d in included) / total, 1) if total else None
+    band = next(b for low, b in BANDS if overall is None or overall >= low)
+    return {"overall": overall, "band": band, "dimensions": dimensions}
+
+
+def tsv(value) -> str:
+    """One COPY text-format field."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value, separators=(",", ":"))
+    elif isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class Copier:
+    """COPY rows of one model: missing columns get the model field's default."""
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields]
+        self.columns = [f.column for f in self.fields]
+        now = datetime.now(UTC)
+        self.defaults = {}
+        for f in self.fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif f.has_default():
+                self.defaults[f.attname] = f.get_default()
+            else:
+                self.defaults[f.attname] = None if f.null else ""
+        self.buffer = io.StringIO()
+        self.count = 0
+
+    def add(self, **values) -> None:
+        row = [tsv(values.get(f.attname, self.defaults[f.attname])) for f in self.fields]
+        self.buffer.write("\t".join(row))
+        self.buffer.write("\n")
+        self.count += 1
+        if self.count % 200_000 == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        from django.db import connection
+
+        data = self.buffer.getvalue()
+        if not data:
+            return
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            cols = ", ".join(f'"{c}"' for c in self.columns)
+            with raw.copy(f'COPY "{table}" ({cols}) FROM STDIN') as copy:
+                copy.write(data)
+        self.buffer = io.StringIO()
+
+
+def without_indexes(table: str):
+    """Drop a table's secondary indexes and constraints; return the SQL that restores them."""
+    from django.db import connection
+
+    restore = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+            [table],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            restore.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+            "AND indexname NOT LIKE %s",
+            [table, "%_pkey"],
+        )
+        for name, definition in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{name}"')
+            restore.insert(0, definition)
+    return restore
+
+
+def load(services: int, weeks: int, seed: int = 7) -> dict:
+    """Teams, services, weekly scans with all their rows; returns names for the page runs."""
+    from django.db import connection
+
+    from dashboard.models import CheckResult, DimensionScore, Evidence, Repository, Scan, Team
+
+    rng = random.Random(seed)
+    check_ids = all_check_ids()
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    teams = Copier(Team)
+    for t in range(1, 26):
+        teams.add(id=t, name=f"Team {t:02d}", slug=f"team-{t:02d}")
+    teams.flush()
+
+    restore = [*without_indexes(CheckResult._meta.db_table)]
+    restore += without_indexes(DimensionScore._meta.db_table)
+    repos, scans = Copier(Repository), Copier(Scan)
+    dims, checks, evidence = Copier(DimensionScore), Copier(CheckResult), Copier(Evidence)
+    tags = ("tier-1", "tier-2", "public", "internal", "pci", "batch")
+    scan_id = check_id_seq = dim_id = ev_id = 0
+    latest: dict[int, int] = {}
+    endpoints = [
+        {"method": m, "path": f"/v1/items/{i}", "auth": "required", "tested": i % 3 != 0}
+        for i, m in enumerate(("GET", "POST", "PUT", "DELETE") * 4)
+    ]
+    for r in range(1, services + 1):
+        repos.add(
+            id=r,
+            name=f"svc-{r:04d}",
+            url=f"https://github.com/acme/svc-{r:04d}.git",
+            team_id=(r % 25) + 1,
+            tags=rng.sample(tags, rng.randint(0, 2)),
+            web_url=f"https://github.com/acme/svc-{r:04d}",
+        )
+        quality = rng.uniform(0.25, 0.95)
+        for w in range(weeks):
+            quality = min(0.98, max(0.1, quality + rng.uniform(-0.04, 0.05)))
+            statuses = draw_statuses(rng, check_ids, quality)
+            result = score(check_ids, statuses)
+            scan_id += 1
+            queued = now - timedelta(weeks=weeks - 1 - w, hours=r % 24)
+            is_latest = w == weeks - 1
+            scans.add(
+                id=scan_id,
+                repository_id=r,
+                state="succeeded",
+                trigger="scheduled",
+                commit_sha=f"{r:08x}{w:032x}",
+                rules_version="3.1",
+                scanner_version="0.1.0",
+                queued_at=queued,
+                started_at=queued,
+                finished_at=queued + timedelta(seconds=30),
+                duration_ms=30_000,
+                overall=result["overall"],
+                band=result["band"],
+                health_score=rng.randint(4, 16),
+                health_max=16,
+                score_json=result,
+                endpoints=endpoints,
+                evidence_pruned=not is_latest,
+            )
+            for name, d in result["dimensions"].items():
+                dim_id += 1
+                dims.add(id=dim_id, scan_id=scan_id, dimension=name, **d, included=True)
+            for cid, status in zip(check_ids, statuses, strict=True):
+                check_id_seq += 1
+                findings = 2 if status in ("fail", "warn") else 0
+                checks.add(
+                    id=check_id_seq,
+                    scan_id=scan_id,
+                    check_id=cid,
+                    status=status,
+                    evidence_count=findings,
+                )
+                if is_latest:
+                    for i in range(findings):
+                        ev_id += 1
+                        path = f"app/routers/{cid.lower()}_{i}.py"
+                        evidence.add(
+                            id=ev_id,
+                            check_result_id=check_id_seq,
+                            path=path,
+                            line=10 + i * 7,
+                            end_line=12 + i * 7,
+                            snippet=f"@router.get('/items/{i}')\nasync def item_{i}(request):\n"
+                            f"    return {{'id': {i}}}",
+                            message=f"{cid}: item_{i} at {path}",
+                            fingerprint=f"{cid}-{r}-{i}",
+                        )
+        latest[r] = scan_id
+    for copier in (repos, scans, dims, checks, evidence):
+        copier.flush()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dashboard_repository r SET latest_scan_id = %s * r.id", [weeks]
+        )  # ids were assigned repo by repo: the last scan of repo r is weeks * r
+        # A few services have a newer failed or queued scan (the scan-state column).
+        extra = services * weeks
+        for i, r in enumerate(range(7, services + 1, 20)):
+            state = "failed" if i % 2 else "queued"
+            cursor.execute(
+                "INSERT INTO dashboard_scan (id, repository_id, state, trigger, commit_sha, "
+                "branch, rules_version, scanner_version, queued_at, error_code, error_message, "
+                "attempts, band, score_json, app_root, app_roots, endpoints, files, timings, "
+                "evidence_pruned) VALUES (%s, %s, %s, 'manual', '', '', '', '', now(), %s, %s, "
+                "0, '', '{}', '', '[]', '[]', '{}', '{}', false)",
+                [extra + i + 1, r, state, "repo:auth" if state == "failed" else "", ""],
+            )
+        for statement in restore:
+            cursor.execute(statement)
+        for model in (Team, Repository, Scan, DimensionScore, CheckResult, Evidence):
+            table = model._meta.db_table
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+            )
+        cursor.execute("ANALYZE")
+    return {"scans": scans.count, "checks": checks.count, "evidence": evidence.count}
+
+
+# --- measuring ---------------------------------------------------------------------------------
+
+
+def measure(client, url: str, runs: int, *, headers=None, before=None) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = headers or {}
+    for _ in range(3):
+        if before:
+            before()
+        client.get(url, headers=headers)
+    times = []
+    for _ in range(runs):
+        if before:
+            before()
+        start = time.perf_counter()
+        response = client.get(url, headers=headers)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    if before:
+        before()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, headers=headers)
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, round(0.95 * len(times)) - 1)],
+        "queries": len(queries),
+        "html": len(response.content),
+        "gzip": len(gzip.compress(response.content, 6)),
+    }
+
+
+def resolves(name: str, args: list) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--runs", type=int, default=40)
+    options = parser.parse_args()
+
+    prepare_environment()
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    # No setup_test_environment(): its instrumented template rendering would be timed too.
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrated = time.perf_counter()
+    counts = load(options.services, options.weeks)
+    loaded = time.perf_counter()
+    print(
+        f"database {BENCH_DB}: migrate {migrated - started:.1f} s, load {loaded - migrated:.1f} s "
+        f"({options.services} services, {counts['scans']} scans, {counts['checks']:,} check "
+        f"results, {counts['evidence']:,} evidence rows)"
+    )
+
+    user = get_user_model().objects.create_user("bench-owner", password="x", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    name = f"svc-{options.services // 2:04d}"
+    failing = (
+        __import__("dashboard.models", fromlist=["CheckResult"])
+        .CheckResult.objects.filter(scan__repository__name=name, status="fail")
+        .values_list("check_id", flat=True)
+        .first()
+        or "SEC-001"
+    )
+    pages = [
+        ("leaderboard", "/", {}, None),
+        ("leaderboard, summary cold", "/", {}, cache.clear),
+        (
+            "leaderboard htmx: team + sort",
+            "/?team=team-03&sort=-dim_security",
+            {"HX-Request": "true"},
+            None,
+        ),
+        ("leaderboard htmx: sort by delta", "/?sort=delta_month", {"HX-Request": "true"}, None),
+        ("teams", "/teams/", {}, None),
+        ("checks", "/checks/", {}, None),
+        ("check across fleet", f"/checks/{failing}/", {}, None),
+        ("service page", resolves("service", [name]), {}, None),
+        ("drill-down", resolves("service-check", [name, failing]), {}, None),
+    ]
+    header = (
+        f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'target':>7} {'queries':>8} "
+        f"{'HTML B':>9} {'gzip B':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, url, headers, before in pages:
+        if url is None:
+            print(f"{label:34} not available yet")
+            continue
+        try:
+            r = measure(client, url, options.runs, headers=headers, before=before)
+        except Exception as exc:  # a colleague's page still in progress must not hide ours
+            print(f"{label:34} error: {type(exc).__name__}: {str(exc)[:60]}")
+            continue
+        target = TARGETS_MS.get(label)
+        mark = "" if target is None else (f"<{target}" + (" ok" if r["median"] < target else " !!"))
+        print(
+            f"{label:34} {r['median']:10.1f} {r['p95']:8.1f} {mark:>7} {r['queries']:8d} "
+            f"{r['html']:9,d} {r['gzip']:8,d}"
+        )
+    from dashboard.views.fleet_assets import plotly_js_version
+
+    js = client.get(
+        resolves("plotly-js", [plotly_js_version()]), headers={"Accept-Encoding": "gzip"}
+    )
+    print(
+        f"\nplotly.js {plotly_js_version()}: {len(js.content):,} bytes transferred "
+        f"({js['Content-Encoding']}), Cache-Control: {js['Cache-Control']} "
+        "(fetched once per plotly upgrade)"
+    )
+
+
+if __name__ == "__main__":
+    main()
