@@ -71,7 +71,8 @@ def test_it_shows_the_header_scores_health_and_checklists(client, viewer, billin
     for checklist in ("Security checklist", "Production checklist: P0", "Common mistakes"):
         assert checklist in html
     assert reverse("service-check", args=["billing-api", "SEC-001"]) in html
-    assert "Trend as a table (3 scored scans)" in html
+    assert "(3 scored scans)" in html
+    assert html.count("data-plotly=") == 2  # overall and dimensions, each with its table
     assert response["Vary"].count("HX-Request") == 1
 
 
