@@ -970,10 +970,13 @@ class Tst005CoverageGate(Rule):
             return skipped
         gates = _coverage_gates(project)
         if not gates:
+            artifacts = _artifacts(project)
+            read = [*artifacts.pyconfig.files, *(f.path for f in artifacts.ci.files)]
+            where = f"read {', '.join(read)}" if read else \
+                "found no Python tool configuration and no CI"
             return self.failed([project.absence(
                 "no coverage gate: no fail_under in coverage config, no --cov-fail-under in "
-                "pytest addopts and no --fail-under in a CI command (looked in "
-                f"{_artifacts(project).looked_in('pyconfig')} and CI)")])
+                f"pytest addopts and no --fail-under in a CI command ({where})")])
         best = max(gates, key=lambda g: g.threshold)
         metric = {"fail_under": best.threshold}
         evidence = [project.evidence(g.path, g.line, f"{g.how}: {g.threshold:g} %")
