@@ -6,13 +6,15 @@ templates can honour "colour is never the only signal" without repeating the wor
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from django import template
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 
 import scanner
@@ -342,3 +344,13 @@ def scan_state(scan, pending) -> str:
             '<span class="state state--not_applicable">{}</span>', state_label(scan.state)
         )
     return format_html('<span class="state muted">{}</span>', "Up to date")
+
+
+_BACKTICKS = re.compile(r"`([^`]+)`")
+
+
+@register.filter
+def inline_code(text: str | None) -> str:
+    """Product text with `backticked` names shown as code (everything else escaped)."""
+    escaped = conditional_escape(text or "")
+    return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escaped))  # nosec B308 B703: escaped above

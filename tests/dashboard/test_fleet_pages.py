@@ -42,9 +42,7 @@ def fleet():
 
         queued = timezone.now() - timedelta(weeks=2 - week)
         scans.append(
-            factories.make_scored_scan(
-                ledger, {**statuses, FAILING_ONCE: status}, queued_at=queued
-            )
+            factories.make_scored_scan(ledger, {**statuses, FAILING_ONCE: status}, queued_at=queued)
         )
     return {"billing": billing, "ledger": ledger, "orphan": orphan, "ledger_scans": scans}
 
@@ -93,9 +91,10 @@ def test_it_shows_who_fails_a_check_since_when(viewer_client, fleet):
     assert response.status_code == 200
     assert f'href="/services/ledger-api/checks/{FAILING_ONCE}/"' in body
     streak_start = fleet["ledger_scans"][1].queued_at
-    assert f'datetime="{streak_start.isoformat()}"' in body or streak_start.strftime(
-        "%-d %b %Y"
-    ) in body
+    assert (
+        f'datetime="{streak_start.isoformat()}"' in body
+        or streak_start.strftime("%-d %b %Y") in body
+    )
 
 
 def test_it_finds_the_first_scan_of_the_current_failing_streak(fleet):
