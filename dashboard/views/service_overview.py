@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
+from dashboard.charts import allows_chart_styles
 from dashboard.models import Repository, ScanState
 from dashboard.queries import service as queries
 from dashboard.queries.service_checklists import (
@@ -27,6 +28,7 @@ HISTORY_SHOWN = 20
 
 @login_required
 @vary_on_headers("HX-Request")
+@allows_chart_styles
 def service_page(request, name: str):
     """One service; with htmx and `?history=all`, just the scan-history partial."""
     repository = queries.get_repository(name)
