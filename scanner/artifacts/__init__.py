@@ -88,9 +88,11 @@ class Artifacts:
     logging_configs: list[LoggingConfigFile] = field(default_factory=list)
     errors: list[ArtifactError] = field(default_factory=list)
 
-    def looked_in(self, kind: str) -> str:
-        """Where a missing artefact kind ("dockerfile", "ci", "readme", ...) was searched."""
-        return locate.looked_in(kinds.KINDS[kind], self.app_root)
+    def looked_in(self, kind: str, *more: str) -> str:
+        """Where a missing artefact kind ("dockerfile", "ci", "readme", ...) was searched;
+        several kinds share one place clause."""
+        return locate.looked_in(kinds.KINDS[kind], self.app_root,
+                                *(kinds.KINDS[k] for k in more))
 
     def dependency_names(self) -> set[str]:
         """Normalised names declared in pyproject/setup.cfg, requirements files and Pipfile."""

@@ -139,12 +139,15 @@ def nearest_group(view: RepoView, kind: Kind) -> list[str]:
     return [path for _, anchor, path in ranked if anchor == best_anchor]
 
 
-def looked_in(kind: Kind, app_root: str) -> str:
-    """Where a missing artefact was searched for, for "missing" evidence."""
+def looked_in(kind: Kind, app_root: str, *more: Kind) -> str:
+    """Where missing artefacts were searched for, for "missing" evidence (one place clause
+    for several kinds: "A and B anywhere in the repository ...")."""
+    names = [k.label for k in (kind, *more)]
+    labels = names[0] if not more else ", ".join(names[:-1]) + " and " + names[-1]
     root = normalise_root(app_root)
     if not root:
-        return f"{kind.label} anywhere in the repository (outside docs/, .devcontainer/, frontends)"
-    return f"{kind.label} under {root} and its parent folders"
+        return f"{labels} anywhere in the repository except docs/, .devcontainer/ and frontends"
+    return f"{labels} under {root} and its parent folders"
 
 
 # --- anchor finders ------------------------------------------------------------------------

@@ -687,7 +687,7 @@ class Db002Migrations(Rule):
         if not setups:
             where = (project.artifacts.looked_in("migrations") if project.artifacts
                      else "alembic/versions, migrations/versions")
-            evidence.append(project.absence(f"no migration revisions found (looked in {where})"))
+            evidence.append(project.absence(f"no migration revisions found (looked for {where})"))
         return self.failed(evidence, {"revisions": 0})
 
     @staticmethod

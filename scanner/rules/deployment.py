@@ -305,21 +305,25 @@ class Dep004ContainerHealthCheck(Rule):
 
     @staticmethod
     def _absence(project: Project, artifacts: Artifacts) -> str:
-        parts = []
+        parts, missing = [], []
         if artifacts.dockerfile is not None:
             parts.append(f"no HEALTHCHECK in {artifacts.dockerfile.path}")
         else:
-            parts.append(_no_dockerfile(project))
+            parts.append("no Dockerfile")
+            missing.append("dockerfile")
         if artifacts.compose:
             paths = ", ".join(c.path for c in artifacts.compose)
             parts.append(f"no healthcheck on the app's own service in {paths}")
         else:
-            parts.append(f"no compose file (looked in {artifacts.looked_in('compose')})")
+            parts.append("no compose file")
+            missing.append("compose")
         if artifacts.k8s.manifests:
             parts.append("no liveness/readiness probes in the Kubernetes manifests")
         else:
-            parts.append(f"no Kubernetes manifests (looked in {artifacts.looked_in('k8s')})")
-        return "; ".join(parts)
+            parts.append("no Kubernetes manifests")
+            missing.append("k8s")
+        looked = f" (looked for {artifacts.looked_in(*missing)})" if missing else ""
+        return "; ".join(parts) + looked
 
 
 def _own_services(project: Project, compose) -> list:

@@ -40,3 +40,10 @@ def test_it_prefers_the_canonical_name_within_one_folder():
 def test_it_describes_where_it_looked():
     assert locate.looked_in(kinds.DOCKERFILE, "services/api") == (
         "Dockerfile/Containerfile under services/api and its parent folders")
+
+
+def test_it_describes_several_kinds_in_one_place_clause():
+    assert locate.looked_in(kinds.DOCKERFILE, ".", kinds.COMPOSE, kinds.CI).startswith(
+        "Dockerfile/Containerfile, docker-compose*.yml/compose*.yml and CI configuration (")
+    assert locate.looked_in(kinds.DOCKERFILE, "services/api", kinds.COMPOSE).endswith(
+        "compose*.yml under services/api and its parent folders")
