@@ -64,6 +64,10 @@ def _artifacts(project: Project) -> Artifacts:
     return project.artifacts if project.artifacts is not None else Artifacts(project.app_root)
 
 
+_CI_NAMES = {"github": "GitHub Actions", "gitlab": "GitLab CI", "circleci": "CircleCI",
+             "jenkins": "Jenkins", "azure": "Azure Pipelines", "bitbucket": "Bitbucket Pipelines"}
+
+
 def _no_dockerfile(project: Project) -> str:
     return f"no Dockerfile found (looked in {_artifacts(project).looked_in('dockerfile')})"
 
@@ -420,8 +424,9 @@ class Dep005CiPipeline(Rule):
         if ci.errors:
             return self.unknown([project.absence(f"CI configuration could not be read: {e}")
                                  for e in ci.errors])
-        return self.warned([project.evidence(f.path, None, f"{f.provider} CI runs no lint, type "
-                                             "or test step") for f in ci.files])
+        return self.warned([project.evidence(
+            f.path, None, f"{_CI_NAMES.get(f.provider, f.provider)} pipeline has no lint, type "
+            "or test step") for f in ci.files])
 
 
 # ---- DEP-006 -----------------------------------------------------------------------------
