@@ -370,9 +370,12 @@ def _segments(path: str) -> list[str]:
     return [part for part in path.strip("/").split("/") if part]
 
 
+_PATH_CONVERTER = re.compile(r"{\w+:path}")
+
+
 def _match_score(request: list[str], endpoint: list[str], any_prefix: bool) -> int | None:
     """How well request segments fit an endpoint path template (None: they do not)."""
-    if endpoint and re.fullmatch(r"{\w+:path}", endpoint[-1]) and len(request) >= len(endpoint):
+    if endpoint and _PATH_CONVERTER.fullmatch(endpoint[-1]) and len(request) >= len(endpoint):
         request = [*request[: len(endpoint) - 1], "/".join(request[len(endpoint) - 1:])]
     if any_prefix:
         if len(request) > len(endpoint):
@@ -394,18 +397,23 @@ def _match_score(request: list[str], endpoint: list[str], any_prefix: bool) -> i
     return score
 
 
-def _endpoints_for(request: RequestSite, endpoints: list) -> list:
+def _route_shapes(endpoints: list) -> list[tuple[object, set[str], list[str]]]:
+    """Each endpoint with its upper-case methods and path segments, computed once."""
+    return [(e, {m.upper() for m in e.methods}, _segments(e.path)) for e in endpoints]
+
+
+def _endpoints_for(request: RequestSite, shapes: list[tuple[object, set[str], list[str]]]
+                   ) -> list:
     if request.url is None:
         return []
     asked = _segments(request.url)
     best: list = []
     best_score = -1
-    for endpoint in endpoints:
-        methods = {m.upper() for m in endpoint.methods}
+    for endpoint, methods, declared in shapes:
         if request.method is not None and request.method not in methods and not (
                 request.method == "HEAD" and "GET" in methods):
             continue
-        score = _match_score(asked, _segments(endpoint.path), request.any_prefix)
+        score = _match_score(asked, declared, request.any_prefix)
         if score is None:
             continue
         if score > best_score:
@@ -419,8 +427,9 @@ def annotate_endpoint_tests(project: Project) -> None:
     """Set `extra["tested_by"]` ("path:line" of each test-side request) on every endpoint."""
     endpoints = list(project.service.endpoints)
     tested_by: dict[int, list[str]] = {id(e): [] for e in endpoints}
+    shapes = _route_shapes(endpoints)
     for request in test_suite(project).requests:
-        for endpoint in _endpoints_for(request, endpoints):
+        for endpoint in _endpoints_for(request, shapes):
             if request.location not in tested_by[id(endpoint)]:
                 tested_by[id(endpoint)].append(request.location)
     for endpoint in endpoints:
