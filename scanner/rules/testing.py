@@ -14,6 +14,7 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import NamedTuple
 
 from ..artifacts import Artifacts
 from ..artifacts.ci import program_calls
@@ -397,19 +398,34 @@ def _match_score(request: list[str], endpoint: list[str], any_prefix: bool) -> i
     return score
 
 
-def _route_shapes(endpoints: list) -> list[tuple[object, set[str], list[str]]]:
-    """Each endpoint with its upper-case methods and path segments, computed once."""
-    return [(e, {m.upper() for m in e.methods}, _segments(e.path)) for e in endpoints]
+class _RouteShape(NamedTuple):
+    endpoint: object
+    methods: set[str]  # upper case
+    segments: list[str]
+    open_tail: bool  # ends with a `{name:path}` segment that takes any number of parts
 
 
-def _endpoints_for(request: RequestSite, shapes: list[tuple[object, set[str], list[str]]]
-                   ) -> list:
+def _route_shapes(endpoints: list) -> list[_RouteShape]:
+    """Each endpoint with its methods and path segments, computed once for all requests."""
+    shapes = []
+    for endpoint in endpoints:
+        segments = _segments(endpoint.path)
+        open_tail = bool(segments) and _PATH_CONVERTER.fullmatch(segments[-1]) is not None
+        shapes.append(_RouteShape(endpoint, {m.upper() for m in endpoint.methods}, segments,
+                                  open_tail))
+    return shapes
+
+
+def _endpoints_for(request: RequestSite, shapes: list[_RouteShape]) -> list:
     if request.url is None:
         return []
     asked = _segments(request.url)
+    exact_length = not request.any_prefix
     best: list = []
     best_score = -1
-    for endpoint, methods, declared in shapes:
+    for endpoint, methods, declared, open_tail in shapes:
+        if exact_length and not open_tail and len(declared) != len(asked):
+            continue  # `_match_score` would say None
         if request.method is not None and request.method not in methods and not (
                 request.method == "HEAD" and "GET" in methods):
             continue
