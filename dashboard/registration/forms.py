@@ -29,6 +29,14 @@ def parse_tags(value: str | list | None) -> list[str]:
     return tags
 
 
+def _encodable(value: str) -> None:
+    # A catalogue file can carry "\ud800" escapes; the database cannot store them.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("The text contains characters that are not valid Unicode.") from None
+
+
 class RepositoryForm(forms.ModelForm):
     """Register or edit a repository.
 
@@ -57,6 +65,9 @@ class RepositoryForm(forms.ModelForm):
             allow_local = settings.READYBOARD_ALLOW_LOCAL_REPOS
         self.allow_local = allow_local
         self.allow_create_team = allow_create_team
+        for field in self.fields.values():  # before any clean_* method queries the database
+            if isinstance(field, forms.CharField):
+                field.validators.append(_encodable)
         if self.instance.pk:  # names, not ids, so has_changed() compares like with like
             self.initial["team"] = self.instance.team.name if self.instance.team else ""
             self.initial["tags"] = ", ".join(self.instance.tags)
