@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from django import template
 from django.templatetags.static import static
@@ -239,6 +240,7 @@ def plotly_scripts() -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)  # a few dozen distinct badges per page, rendered hundreds of times
 def status_badge(status: str | None, waived: bool = False) -> str:
     key = "waived" if waived else (status or "unknown")
     return format_html(
@@ -251,6 +253,7 @@ def status_badge(status: str | None, waived: bool = False) -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)  # a few dozen distinct badges per page, rendered hundreds of times
 def band_badge(band: str | None) -> str:
     return format_html(
         '<span class="badge band band--{}">{}</span>', band or "none", band_label(band)
@@ -258,6 +261,7 @@ def band_badge(band: str | None) -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)  # a few dozen distinct badges per page, rendered hundreds of times
 def level_badge(level: int | None, dimension: str = "") -> str:
     name = dimension_label(dimension)
     if level is None:
@@ -276,6 +280,7 @@ def level_badge(level: int | None, dimension: str = "") -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)  # a few dozen distinct badges per page, rendered hundreds of times
 def delta_badge(value: float | None) -> str:
     return format_html(
         '<span class="delta {}"><span aria-hidden="true">{}</span>'
@@ -354,3 +359,21 @@ def inline_code(text: str | None) -> str:
     """Product text with `backticked` names shown as code (everything else escaped)."""
     escaped = conditional_escape(text or "")
     return mark_safe(_BACKTICKS.sub(r"<code>\1</code>", escaped))  # nosec B308 B703: escaped above
+
+
+@register.simple_tag
+def score_cells(row) -> str:
+    """The leaderboard row's number cells in one go: score, band, the eight dimension
+    levels and both deltas (12 cells x 50 rows would be 600 template nodes)."""
+    scan = row.scan
+    overall = scan.overall if scan else None
+    band = scan.band if scan else ""
+    number = '<td class="num">{}</td>'.format  # the badges are already escaped HTML
+    cells = [
+        number(score_bar(overall, band)),
+        f"<td>{band_badge(band)}</td>",
+        *(number(level_badge(level, dimension)) for dimension, level in row.level_list),
+        number(delta_badge(row.delta_prev)),
+        number(delta_badge(row.delta_month)),
+    ]
+    return mark_safe("".join(cells))  # nosec B308 B703: cells are tag output
