@@ -164,22 +164,28 @@ def fetch_branch(url: str, branch: str, config: GitConfig, mirror: Path) -> None
     """Bring `refs/heads/<branch>` up to date; the mirror stays under the size cap."""
     _check_branch_name(branch, config)
     ref = f"refs/heads/{branch}"
-    run_git(
-        [
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "--no-recurse-submodules",
-            "--force",
-            "--end-of-options",
-            url,
-            f"+{ref}:{ref}",
-        ],
-        config=config,
-        what=f"fetching {scrub(url)} (branch {branch!r})",
-        cwd=mirror,
-        watch=mirror,
-    )
+    try:
+        run_git(
+            [
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "--no-recurse-submodules",
+                "--force",
+                "--end-of-options",
+                url,
+                f"+{ref}:{ref}",
+            ],
+            config=config,
+            what=f"fetching {scrub(url)} (branch {branch!r})",
+            cwd=mirror,
+            watch=mirror,
+        )
+    except GitError as exc:
+        if exc.code == TOO_LARGE:
+            # Stopped mid-fetch by the size watch: a half-filled mirror is only waste.
+            shutil.rmtree(mirror, ignore_errors=True)
+        raise
     check_mirror_size(mirror, config)
 
 
