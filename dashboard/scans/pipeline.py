@@ -23,7 +23,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dashboard import git
@@ -209,7 +209,12 @@ def _duration_ms(started, finished) -> int | None:
 
 
 def _requeue_after_db_error(scan_id: int) -> None:
-    # Best effort: if the database is still away the reaper settles it later.
+    # Best effort: if the database is still away the reaper settles it later. The broken
+    # connection is dropped first, so a database that is back already takes the update
+    # (and the task's retry finds the scan queued instead of stuck in a running state).
+    # Inside a transaction (tests) the connection is not ours to drop.
+    if not connection.in_atomic_block:
+        connection.close()
     try:
         Scan.objects.transition(scan_id, ACTIVE_STATES, ScanState.QUEUED, heartbeat_at=None)
     except TRANSIENT_DB_ERRORS:
@@ -275,7 +280,7 @@ def reap_stale_scans(now=None) -> dict[str, int]:
     with queue:expired, so it stops blocking its repository.
     """
     now = now or timezone.now()
-    done = {"requeued": 0, "failed": 0, "expired": 0, "skipped": 0}
+    done = {"requeued": 0, "failed": 0, "expired": 0, "skipped": 0, "resent": 0}
     running = [s for s in ACTIVE_STATES if s != ScanState.QUEUED]
     for scan in Scan.objects.filter(state__in=running, heartbeat_at__lt=now - stale_after()):
         done[_reap_running(scan)] += 1
@@ -284,9 +289,32 @@ def reap_stale_scans(now=None) -> dict[str, int]:
         state=ScanState.QUEUED, queued_at__lt=now - expiry
     ).values_list("pk", flat=True):
         done["expired"] += fail_scan(scan_id, errors.QUEUE_EXPIRED, _expired_message(expiry))
-    if done["requeued"] or done["failed"] or done["expired"]:
+    done["resent"] = resend_waiting_scans(now)
+    if done["requeued"] or done["failed"] or done["expired"] or done["resent"]:
         log.warning("reaper: %s", done)
     return done
+
+
+def resend_waiting_scans(now) -> int:
+    """Queue again the id of every scan that has waited long for a worker; how many.
+
+    The broker may have lost the message (Redis restarted without persistence, a purge):
+    the row is the truth, the message only a wake-up call. A duplicate is harmless (the
+    claim is a compare-and-set), and `heartbeat_at` of a queued scan records the last
+    resend, so a long backlog is resent once per period, not on every reaper run.
+    """
+    after = timedelta(seconds=getattr(settings, "READYBOARD_RESEND_QUEUED_SECONDS", 600))
+    waiting = Scan.objects.filter(state=ScanState.QUEUED, queued_at__lt=now - after).filter(
+        Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=now - after)
+    )
+    resent = 0
+    for scan_id, beat in waiting.values_list("pk", "heartbeat_at"):
+        # Compare-and-set on the last resend: two reapers at once resend a scan once.
+        mark = Scan.objects.filter(pk=scan_id, state=ScanState.QUEUED, heartbeat_at=beat)
+        if mark.update(heartbeat_at=now):
+            transaction.on_commit(lambda scan_id=scan_id: enqueue_scan(scan_id))
+            resent += 1
+    return resent
 
 
 def _reap_running(scan: Scan) -> str:
