@@ -405,27 +405,49 @@ class _RouteShape(NamedTuple):
     open_tail: bool  # ends with a `{name:path}` segment that takes any number of parts
 
 
-def _route_shapes(endpoints: list) -> list[_RouteShape]:
-    """Each endpoint with its methods and path segments, computed once for all requests."""
-    shapes = []
-    for endpoint in endpoints:
-        segments = _segments(endpoint.path)
-        open_tail = bool(segments) and _PATH_CONVERTER.fullmatch(segments[-1]) is not None
-        shapes.append(_RouteShape(endpoint, {m.upper() for m in endpoint.methods}, segments,
-                                  open_tail))
-    return shapes
+class _RouteTable:
+    """The endpoints with their methods and path segments, computed once for all requests.
+
+    For a request of a known length (no unresolved prefix), only endpoints that can match
+    it are tried: the same segment count (or an open `{x:path}` tail) and, when the
+    request's first segment is literal, a parameter or that same literal first. The
+    others would get no score from `_match_score` anyway. Inventory order is kept.
+    """
+
+    def __init__(self, endpoints: list) -> None:
+        self.shapes: list[_RouteShape] = []
+        for endpoint in endpoints:
+            segments = _segments(endpoint.path)
+            open_tail = bool(segments) and _PATH_CONVERTER.fullmatch(segments[-1]) is not None
+            self.shapes.append(_RouteShape(endpoint, {m.upper() for m in endpoint.methods},
+                                           segments, open_tail))
+        self._by_key: dict[tuple[int, str | None], list[_RouteShape]] = {}
+
+    def candidates(self, asked: list[str], any_prefix: bool) -> list[_RouteShape]:
+        if any_prefix:
+            return self.shapes
+        first = asked[0] if asked and WILDCARD not in asked[0] else None
+        key = (len(asked), first)
+        if key not in self._by_key:
+            self._by_key[key] = [s for s in self.shapes if self._may_match(s, *key)]
+        return self._by_key[key]
+
+    @staticmethod
+    def _may_match(shape: _RouteShape, length: int, first: str | None) -> bool:
+        if not shape.open_tail and len(shape.segments) != length:
+            return False
+        if first is None or not shape.segments or "{" in shape.segments[0]:
+            return True
+        return shape.segments[0] == first
 
 
-def _endpoints_for(request: RequestSite, shapes: list[_RouteShape]) -> list:
+def _endpoints_for(request: RequestSite, table: _RouteTable) -> list:
     if request.url is None:
         return []
     asked = _segments(request.url)
-    exact_length = not request.any_prefix
     best: list = []
     best_score = -1
-    for endpoint, methods, declared, open_tail in shapes:
-        if exact_length and not open_tail and len(declared) != len(asked):
-            continue  # `_match_score` would say None
+    for endpoint, methods, declared, _ in table.candidates(asked, request.any_prefix):
         if request.method is not None and request.method not in methods and not (
                 request.method == "HEAD" and "GET" in methods):
             continue
@@ -443,9 +465,9 @@ def annotate_endpoint_tests(project: Project) -> None:
     """Set `extra["tested_by"]` ("path:line" of each test-side request) on every endpoint."""
     endpoints = list(project.service.endpoints)
     tested_by: dict[int, list[str]] = {id(e): [] for e in endpoints}
-    shapes = _route_shapes(endpoints)
+    table = _RouteTable(endpoints)
     for request in test_suite(project).requests:
-        for endpoint in _endpoints_for(request, shapes):
+        for endpoint in _endpoints_for(request, table):
             if request.location not in tested_by[id(endpoint)]:
                 tested_by[id(endpoint)].append(request.location)
     for endpoint in endpoints:
