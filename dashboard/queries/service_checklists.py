@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -55,6 +55,7 @@ class ChecklistItem:
     status: str  # a CheckStatus value, or "missing" when the scan has no result for it
     waived: bool
     evidence_count: int
+    url: str = ""  # the drill-down, when the caller gave a way to build it
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,19 +81,23 @@ class Checklist:
         return sum(1 for i in self.items if i.status not in ("na", "missing"))
 
 
-def build_checklists(results: Mapping[str, Any]) -> list[Checklist]:
+def build_checklists(
+    results: Mapping[str, Any], url_of: Callable[[str], str] | None = None
+) -> list[Checklist]:
     """One checklist per tag family, items in list-number then registry order.
 
-    `results` maps check ids to objects with `status`, `waived` and `evidence_count`.
+    `results` maps check ids to objects with `status`, `waived` and `evidence_count`;
+    `url_of(check_id)` gives each item its link (built once per check, not per list).
     """
     families: dict[str, list[ChecklistItem]] = {key: [] for key, _, _ in CHECKLISTS}
     for check_id, meta in rule_catalogue().items():
         result = results.get(check_id)
+        url = url_of(check_id) if url_of else ""
         for tag in meta["tags"]:
             match = _TAG.match(tag)
             if match and match["family"] in families:
                 number = int(match["number"]) if match["number"] else None
-                families[match["family"]].append(_item(check_id, meta, number, result))
+                families[match["family"]].append(_item(check_id, meta, number, result, url))
     return [
         Checklist(key, title, description, sorted(families[key], key=_item_order))
         for key, title, description in CHECKLISTS
@@ -100,7 +105,9 @@ def build_checklists(results: Mapping[str, Any]) -> list[Checklist]:
     ]
 
 
-def _item(check_id: str, meta: Mapping[str, Any], number: int | None, result) -> ChecklistItem:
+def _item(
+    check_id: str, meta: Mapping[str, Any], number: int | None, result, url: str
+) -> ChecklistItem:
     return ChecklistItem(
         check_id=check_id,
         title=meta["title"],
@@ -108,6 +115,7 @@ def _item(check_id: str, meta: Mapping[str, Any], number: int | None, result) ->
         status=result.status if result else "missing",
         waived=bool(result and result.waived),
         evidence_count=result.evidence_count if result else 0,
+        url=url,
     )
 
 

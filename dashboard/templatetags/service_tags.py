@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
+
+from dashboard.templatetags.readyboard import score
 
 register = template.Library()
 
@@ -85,3 +90,43 @@ def _metric_value(value) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value) or "—"
     return "—" if value is None else str(value)
+
+
+# --- rendered in Python: long lists on the service page ----------------------------------
+# A year of weekly scans makes two 52-option pickers and two 52-row chart tables; a template
+# loop with filters per item costs more than the rest of the page.
+
+
+@register.simple_tag
+def scan_options(rows, selected: int | None) -> str:
+    """`<option>`s for a scan picker: "#id · date · overall", `selected` pre-chosen."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>#{} · {} · {}</option>',
+        (
+            (
+                row.id,
+                mark_safe(" selected") if row.id == selected else "",
+                row.id,
+                timezone.localtime(row.queued_at).strftime("%Y-%m-%d %H:%M"),
+                score(row.overall),
+            )
+            for row in rows
+        ),
+    )
+
+
+@register.simple_tag
+def chart_table_rows(chart) -> str:
+    """The `<tbody>` rows of a chart's table twin (first cell a row header, "—" for gaps)."""
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        ((row[0], _number_cells(row[1:])) for row in chart.rows),
+    )
+
+
+def _number_cells(cells) -> str:
+    return format_html_join(
+        "", '<td class="num">{}</td>', (("\u2014" if c is None else c,) for c in cells)
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.vary import vary_on_headers
 
 from dashboard.charts import allows_chart_styles
@@ -72,7 +73,9 @@ def result_context(repository: Repository) -> dict:
         "dimensions": dimension_cards(result.score_json, results),
         "groups": group_rates(result.score_json),
         "health": health_signals(result.score_json),
-        "checklists": build_checklists(results),
+        "checklists": build_checklists(
+            results, lambda check_id: reverse("service-check", args=[repository.name, check_id])
+        ),
     }
 
 
