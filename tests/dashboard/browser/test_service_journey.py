@@ -157,3 +157,31 @@ def test_it_walks_the_service_pages(
     page.get_by_role("link", name="Reload the page to see the new results").click()
     page.wait_for_selector(".chart__plot .main-svg", state="attached")  # plotly drew
     assert Scan.objects.filter(repository=billing).latest().trigger == "manual"
+
+
+def test_it_tells_people_what_to_do_when_there_is_no_score(
+    live_server, signed_in_page, screenshot, transactional_db
+):
+    from dashboard.scans.store import store_report
+    from tests.conftest import build_report
+
+    page = signed_in_page
+    fresh = factories.make_repo("fresh-api")
+    broken = factories.make_repo("broken-api")
+    factories.make_scored_scan(broken)
+    factories.make_failed_scan(broken, "repo:auth", "Authentication failed for github.com")
+    flask = factories.make_repo("flask-tool")
+    scan = flask.scans.create(state=ScanState.SAVING, commit_sha="c" * 40)
+    store_report(scan, build_report(status="not_applicable"))
+
+    page.goto(f"/services/{fresh.name}/")
+    assert page.get_by_role("heading", name="Not scanned yet").is_visible()
+    screenshot(page, "service-07-never-scanned", full_page=False)
+
+    page.goto(f"/services/{broken.name}/")
+    assert page.get_by_role("heading", name=re.compile("last scan failed: Access denied")).count()
+    screenshot(page, "service-08-last-scan-failed", full_page=False)
+
+    page.goto(f"/services/{flask.name}/")
+    assert page.get_by_role("heading", name="Not a FastAPI service").is_visible()
+    screenshot(page, "service-09-not-fastapi", full_page=False)
