@@ -6,7 +6,7 @@ Rules of every dimension use these, so FastAPI's conventions are encoded once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ..python.facts import (
@@ -70,24 +70,30 @@ def walk_expr(expr: Expr | None) -> Iterator[Expr]:
     if expr is None:
         return
     stack: list[Expr] = [expr]
+    children_of = _CHILDREN.get
     while stack:
         node = stack.pop()
         if node is None:
             continue
         yield node
-        stack.extend(reversed(_sub_expressions(node)))
+        children = children_of(type(node), _sub_expressions)(node)
+        if children:
+            stack.extend(reversed(children))
 
 
 def walk_expr_outside_calls(expr: Expr | None) -> Iterator[Expr]:
     """Like `walk_expr`, without entering calls (each call is a `CallSite` of its own, so a
     rule that also looks at call sites sees every sub-expression once)."""
     stack: list[Expr | None] = [expr]
+    children_of = _CHILDREN.get
     while stack:
         node = stack.pop()
         if node is None or isinstance(node, Call):
             continue
         yield node
-        stack.extend(reversed(_sub_expressions(node)))
+        children = children_of(type(node), _sub_expressions)(node)
+        if children:
+            stack.extend(reversed(children))
 
 
 def _sub_expressions(node: Expr) -> list[Expr]:
@@ -112,6 +118,21 @@ def _sub_expressions(node: Expr) -> list[Expr]:
     if isinstance(node, IfExp):
         return [e for e in (node.test, node.body, node.orelse) if e is not None]
     return []
+
+
+def _no_children(node: Expr) -> list[Expr]:
+    return []
+
+
+# `_sub_expressions` by exact type, so the walks do one dict look-up per node instead of a
+# chain of isinstance checks; any other type (a subclass) goes through `_sub_expressions`.
+_CHILDREN: dict[type, Callable[[Expr], list[Expr]]] = {
+    Name: _no_children, Const: _no_children, Other: _no_children,
+    Call: _sub_expressions, Seq: _sub_expressions, DictExpr: _sub_expressions,
+    FStr: _sub_expressions, BinOp: _sub_expressions, UnaryOp: _sub_expressions,
+    Subscript: _sub_expressions, Await: _sub_expressions, Attr: _sub_expressions,
+    IfExp: _sub_expressions,
+}
 
 
 def call_name(call: Call | Expr | None) -> str:
