@@ -111,6 +111,7 @@ def comparison_context(before: Scan, after: Scan) -> dict:
             for d in delta.dimensions
         ],
         "flips": [(flip, _title(rules, flip.check_id)) for flip in delta.flips],
+        **_unchanged(states[before.pk], states[after.pk]),
         "appeared": findings.appeared[:FINDINGS_SHOWN],
         "went_away": findings.went_away[:FINDINGS_SHOWN],
         "persisting": findings.persisting[:FINDINGS_SHOWN],
@@ -122,6 +123,15 @@ def comparison_context(before: Scan, after: Scan) -> dict:
         },
         "findings_shown": FINDINGS_SHOWN,
         "pruned": before.evidence_pruned or after.evidence_pruned,
+    }
+
+
+def _unchanged(before: dict, after: dict) -> dict:
+    """Checks with the same verdict in both scans, and which of them still fail."""
+    same = [i for i in after if i in before and before[i].effective == after[i].effective]
+    return {
+        "unchanged_count": len(same),
+        "still_failing": sorted(i for i in same if after[i].effective == "fail"),
     }
 
 

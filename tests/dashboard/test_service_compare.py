@@ -53,6 +53,20 @@ def test_it_attributes_the_change_to_the_check_that_flipped(client, viewer):
     assert dims["type_safety"]["change"] == pytest.approx(type_safety(new) - type_safety(old))
     assert dims["type_safety"]["change"] > 0
     assert [c[0] for c in dims["type_safety"]["contributions"]] == ["TYP-003"]
+    assert response.context["still_failing"] == ["SEC-002"]
+    assert response.context["unchanged_count"] == 3
+
+
+def test_it_compares_with_a_fixed_number_of_queries(client, viewer, django_assert_num_queries):
+    repo = make_repo("billing-api")
+    old, new = two_scans(repo, evidence_per_finding=5)
+    client.force_login(viewer)
+    url = reverse("service-compare", args=[repo.name])
+    client.get(url, {"from": old.pk, "to": new.pk})
+
+    # session, user, repository, history, the two scans, check results, evidence
+    with django_assert_num_queries(7):
+        client.get(url, {"from": old.pk, "to": new.pk})
 
 
 def type_safety(scan) -> float:
