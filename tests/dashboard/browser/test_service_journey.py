@@ -185,3 +185,9 @@ def test_it_tells_people_what_to_do_when_there_is_no_score(
     page.goto(f"/services/{flask.name}/")
     assert page.get_by_role("heading", name="Not a FastAPI service").is_visible()
     screenshot(page, "service-09-not-fastapi", full_page=False)
+
+    # A small laptop: the layout folds to one column, nothing spills sideways.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"/services/{broken.name}/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "service-10-small-laptop")
