@@ -377,10 +377,10 @@ async def security_headers(request: Request, call_next):
 
     @staticmethod
     def _libraries(project: Project, module: ModuleFacts, found: dict[str, Evidence]) -> None:
+        imported = {q.split(".")[0] for q in module.imports.values()}
         for site in module.calls:
             func = site.call.func
             head = func.qname.split(".")[0] if isinstance(func, Name) else ""
-            imported = {q.split(".")[0] for q in module.imports.values()}
             if head in _HEADER_LIBRARIES and head in imported:
                 evidence = project.evidence(module.path, site.call.line,
                                             f"headers library `{head}` sets security headers",
