@@ -227,6 +227,8 @@ else:
         "data_folder_in": str(_broker / "out"),
         "data_folder_out": str(_broker / "out"),
         "data_folder_processed": str(_broker / "processed"),
+        # Exchange tables too, or kombu writes them to ./control of whatever cwd it has.
+        "control_folder": str(_broker / "control"),
         "store_processed": False,
     }
     for _sub in ("out", "processed"):
