@@ -126,17 +126,24 @@ class ServiceModel:
     def app_calls(self, project: Project, method: str):
         """Calls `X.<method>(...)` (and decorators `@X.<method>`) on any app of the service."""
         found = []
-        for module in project.app_modules:
-            for site in module.calls:
-                func = site.call.func
-                if isinstance(func, Name) and func.dotted.endswith("." + method):
-                    receiver = func.dotted[: -len(method) - 1]
-                    obj = resolve_object(project, self.objects, module, site.scope, receiver)
-                    if (obj is not None and obj.kind == "app") or (
-                            obj is None and _is_app_parameter(project, module, site.scope,
-                                                              receiver)):
-                        found.append((module, site))
+        for module, site in _calls_ending_with(project, method):
+            func = site.call.func
+            if isinstance(func, Name) and func.dotted.endswith("." + method):
+                receiver = func.dotted[: -len(method) - 1]
+                obj = resolve_object(project, self.objects, module, site.scope, receiver)
+                if (obj is not None and obj.kind == "app") or (
+                        obj is None and _is_app_parameter(project, module, site.scope,
+                                                          receiver)):
+                    found.append((module, site))
         return found
+
+
+def _calls_ending_with(project: Project, method: str):
+    """App call sites that may call `x.<method>`: those whose callee ends in `method`
+    (for a dotted `method`, every site)."""
+    if "." in method:
+        return project.iter_calls()
+    return project.call_index.ending_with([method])
 
 
 def _is_app_parameter(project: Project, module: ModuleFacts, scope: str, name: str) -> bool:

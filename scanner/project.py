@@ -8,7 +8,7 @@ settings-field defaults), so `from fastapi import FastAPI as F` in one file and
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ from .python.facts import (
     Assignment,
     BinOp,
     Call,
+    CallSite,
     ClassFact,
     Const,
     Expr,
@@ -52,6 +53,46 @@ class Definition:
     @property
     def qualified(self) -> str:
         return f"{self.module.module}.{self.name}" if self.name else self.module.module
+
+
+class CallIndex:
+    """Call sites grouped by what they call, built once, so a rule that looks for a few
+    names reads their groups instead of scanning every call. Groups keep the order of
+    `Project.iter_calls()`."""
+
+    def __init__(self, sites: list[tuple[ModuleFacts, CallSite]]) -> None:
+        self.sites = sites
+        self._position = {id(site): i for i, (_, site) in enumerate(sites)}
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        self._by_last_part: dict[str, list[int]] = defaultdict(list)
+        for i, (_, site) in enumerate(sites):
+            func = site.call.func
+            if isinstance(func, Name):
+                self._by_name[func.qname].append(i)
+                self._by_last_part[func.dotted.rpartition(".")[2]].append(i)
+
+    def named(self, names: Iterable[str]) -> list[tuple[ModuleFacts, CallSite]]:
+        """Sites calling one of the qualified `names` (a plain name callee: `call_name`)."""
+        return self._at(self._by_name.get(name, ()) for name in set(names))
+
+    def named_if(self, wanted: Callable[[str], bool]) -> list[tuple[ModuleFacts, CallSite]]:
+        """Sites whose callee's qualified name satisfies `wanted`."""
+        return self._at(group for name, group in self._by_name.items() if wanted(name))
+
+    def ending_with(self, parts: Iterable[str]) -> list[tuple[ModuleFacts, CallSite]]:
+        """Sites whose callee, as written, ends in one of `parts`: `Middleware(...)`,
+        `app.add_middleware(...)` (the last part of a plain or dotted name)."""
+        return self._at(self._by_last_part.get(part, ()) for part in set(parts))
+
+    def merged(self, *groups: list[tuple[ModuleFacts, CallSite]]
+               ) -> list[tuple[ModuleFacts, CallSite]]:
+        """The sites of several groups, each once, in call order."""
+        unique = {id(site): (module, site) for group in groups for module, site in group}
+        return sorted(unique.values(), key=lambda pair: self._position[id(pair[1])])
+
+    def _at(self, groups: Iterable[Iterable[int]]) -> list[tuple[ModuleFacts, CallSite]]:
+        positions = sorted({i for group in groups for i in group})
+        return [self.sites[i] for i in positions]
 
 
 class Project:
@@ -129,6 +170,11 @@ class Project:
         for module in self.app_modules if modules is None else modules:
             for site in module.calls:
                 yield module, site
+
+    @cached_property
+    def call_index(self) -> CallIndex:
+        """App call sites grouped by callee, for rules that look for a few names."""
+        return CallIndex(list(self.iter_calls()))
 
     # ---- modules and definitions -------------------------------------------------------
     def module_named(self, dotted: str) -> ModuleFacts | None:
