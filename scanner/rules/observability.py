@@ -8,7 +8,9 @@ Helpers shared with other dimensions: `probe_endpoints` (GET routes by last path
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -73,6 +75,19 @@ def names_called_or_passed(call: Call) -> Iterator[Name]:
             yield node
 
 
+_CALL_NAMES: weakref.WeakKeyDictionary[Project, dict[int, list[Name]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def call_names(project: Project, call: Call) -> list[Name]:
+    """`names_called_or_passed(call)`, walked once per call for all the checks that ask."""
+    memo = _CALL_NAMES.setdefault(project, {})
+    names = memo.get(id(call))  # the project keeps its calls alive: ids stay theirs
+    if names is None:
+        names = memo[id(call)] = list(names_called_or_passed(call))
+    return names
+
+
 def _qname_starts(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
@@ -124,8 +139,7 @@ class Obs001NoPrint(Rule):
         offending = [
             _site_evidence(project, module, site,
                            "print() writes unstructured text to stdout instead of the log")
-            for module, site in project.iter_calls()
-            if call_name(site.call) in PRINT_NAMES
+            for module, site in project.call_index.named(PRINT_NAMES)
         ]
         if offending:
             return self.failed(offending, {"print_calls": len(offending)})
@@ -392,7 +406,7 @@ def _http_middleware_decorator(expr: Expr) -> bool:
 def _registered_classes(project: Project) -> set[str]:
     """Qualified names of classes handed to `add_middleware(...)`/`Middleware(...)`."""
     found = set()
-    for _module, site in project.iter_calls():
+    for _module, site in project.call_index.ending_with(("add_middleware", "Middleware")):
         call = site.call
         if isinstance(call.func, Name) and last_part(call.func.dotted) in (
                 "add_middleware", "Middleware"):
@@ -503,7 +517,7 @@ def _is_header_value(value: object) -> bool:
 def _request_id_library(project: Project) -> Evidence | None:
     """asgi-correlation-id's middleware, or starlette-context's request/correlation id plugin."""
     for module, site in project.iter_calls():
-        for name in names_called_or_passed(site.call):
+        for name in call_names(project, site.call):
             if _qname_starts(name.qname, REQUEST_ID_LIBRARIES) and \
                     last_part(name.qname) in REQUEST_ID_PLUGINS:
                 return _site_evidence(project, module, site,
@@ -747,6 +761,12 @@ OTEL_SETUP_PREFIXES = (
     "logfire.instrument_fastapi", "logfire.instrument_asgi",
 )
 OTEL_SETUP_NAMES = {"opentelemetry.trace.set_tracer_provider"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_otel_setup(qname: str) -> bool:
+    """Decided once per distinct name: the same few names fill every call of a service."""
+    return qname in OTEL_SETUP_NAMES or _qname_starts(qname, OTEL_SETUP_PREFIXES)
 OTEL_AGENT = re.compile(r"\bopentelemetry-instrument\b")
 VENDOR_TRACERS = ("ddtrace", "elasticapm", "newrelic")
 VENDOR_AGENT = re.compile(r"\b(?:ddtrace-run|newrelic-admin\s+run-program)\b")
@@ -757,8 +777,8 @@ def opentelemetry_sites(project: Project) -> list[Evidence]:
     """Calls that set up OpenTelemetry tracing (instrumentors, an SDK tracer provider)."""
     found = []
     for module, site in project.iter_calls():
-        for name in names_called_or_passed(site.call):
-            if name.qname in OTEL_SETUP_NAMES or _qname_starts(name.qname, OTEL_SETUP_PREFIXES):
+        for name in call_names(project, site.call):
+            if _is_otel_setup(name.qname):
                 found.append(_site_evidence(project, module, site,
                                             f"OpenTelemetry set-up (`{name.dotted}`)"))
                 break
@@ -771,9 +791,7 @@ def opentelemetry_sites(project: Project) -> list[Evidence]:
 def sentry_tracing_sites(project: Project) -> list[Evidence]:
     """`sentry_sdk.init` calls with performance tracing switched on."""
     found = []
-    for module, site in project.iter_calls():
-        if call_name(site.call) not in SENTRY_INIT:
-            continue
+    for module, site in project.call_index.named(SENTRY_INIT):
         kwargs = merged_kwargs(project, site.call)
         rate = kwargs.get("traces_sample_rate")
         enabled = project.constant(kwargs.get("enable_tracing"))
@@ -828,8 +846,8 @@ class Obs006Tracing(Rule):
         api_only = [
             _site_evidence(project, module, site, "OpenTelemetry API used, but no tracer "
                            "provider or instrumentation set up in the tree")
-            for module, site in project.iter_calls()
-            if _qname_starts(call_name(site.call), ("opentelemetry.trace",))]
+            for module, site in project.call_index.named_if(
+                lambda name: _qname_starts(name, ("opentelemetry.trace",)))]
         if api_only:
             return self.unknown(api_only[:3])
         unknown = _parse_errors_unknown(self, project, "no tracing set-up in the parsed code")
@@ -853,6 +871,11 @@ PUSH_CALLS = {"prometheus_client.push_to_gateway", "prometheus_client.pushadd_to
               "prometheus_client.exposition.push_to_gateway"}
 PUSH_LIBRARIES = ("statsd", "datadog", "aiodogstatsd", "aiostatsd", "pystatsd")
 OTLP_METRICS = re.compile(r"OTLPMetricExporter|ConsoleMetricExporter")
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_otlp_metrics(qname: str) -> bool:
+    return OTLP_METRICS.search(last_part(qname)) is not None
 
 
 def _expose_site(project: Project, module: ModuleFacts, site: CallSite) -> bool:
@@ -917,7 +940,7 @@ def exposed_metrics(project: Project) -> list[Evidence]:
         elif name in METRICS_SERVERS:
             found.append(_site_evidence(project, module, site,
                                         "prometheus_client metrics server started"))
-        elif any(n.qname in METRICS_HANDLERS for n in names_called_or_passed(site.call)):
+        elif any(n.qname in METRICS_HANDLERS for n in call_names(project, site.call)):
             found.append(_site_evidence(project, module, site,
                                         "Prometheus metrics route registered"))
         elif name in GENERATE_LATEST and _in_handler(module, site, handlers):
@@ -937,9 +960,8 @@ def pushed_metrics(project: Project) -> list[Evidence]:
     for library, module in imported_libraries(project, PUSH_LIBRARIES).items():
         found.append(project.evidence(module.path, None, f"metrics pushed with `{library}`"))
     for module, site in project.iter_calls():
-        names = list(names_called_or_passed(site.call))
-        if call_name(site.call) in PUSH_CALLS or any(
-                OTLP_METRICS.search(last_part(n.qname)) for n in names):
+        names = call_names(project, site.call)
+        if call_name(site.call) in PUSH_CALLS or any(_is_otlp_metrics(n.qname) for n in names):
             found.append(_site_evidence(project, module, site, "metrics pushed to a collector"))
     return found
 
