@@ -163,9 +163,12 @@ def imported_libraries(project: Project, libraries: tuple[str, ...],
                        modules: list[ModuleFacts] | None = None) -> dict[str, ModuleFacts]:
     """Libraries of `libraries` imported by app code, with the first module importing each."""
     found: dict[str, ModuleFacts] = {}
+    library_of: dict[str, str | None] = {}  # modules import the same names over and over
     for module in project.app_modules if modules is None else modules:
         for imported in sorted(module.imported_modules):
-            library = _library_of(project, imported, libraries)
+            if imported not in library_of:
+                library_of[imported] = _library_of(project, imported, libraries)
+            library = library_of[imported]
             if library is not None:
                 found.setdefault(library, module)
     return found
@@ -477,7 +480,7 @@ def _dependency_functions_of(project: Project, endpoints: list[Endpoint]
 
 
 def _call_sites_named(project: Project, names: set[str]) -> list[tuple[ModuleFacts, CallSite]]:
-    return [(m, s) for m, s in project.iter_calls() if _call_qname(s.call) in names]
+    return project.call_index.named(names)
 
 
 def _site_evidence(project: Project, module: ModuleFacts, site: CallSite, message: str):
