@@ -61,7 +61,7 @@ def jwt_key_argument(call: Call) -> Expr | None:
 
 
 def jwt_calls(project: Project) -> list[tuple[ModuleFacts, CallSite, str]]:
-    return [(module, site, kind) for module, site in project.iter_calls()
+    return [(module, site, kind) for module, site in project.call_index.named(JWT_CALLS)
             if (kind := jwt_kind(site.call)) is not None]
 
 
@@ -393,7 +393,10 @@ def middleware_registrations(project: Project, class_name: str
     `Middleware(C, ...)` in a `middleware=[...]` list, and `C(app, ...)` wrapping.
     """
     found = []
-    for module, site in project.iter_calls():
+    index = project.call_index
+    candidates = index.merged(index.ending_with(("add_middleware", "Middleware")),
+                              index.named_if(lambda name: last_part(name) == class_name))
+    for module, site in candidates:
         call = site.call
         func = call.func
         if isinstance(func, Name) and last_part(func.dotted) in ("add_middleware", "Middleware"):

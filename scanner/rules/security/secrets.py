@@ -59,7 +59,7 @@ _LIBRARY_JWT = {"JWTStrategy": ("secret", "lifetime_seconds"),
 def _library_jwt_calls(project: Project) -> list[tuple[ModuleFacts, Call, str]]:
     """fastapi-users `JWTStrategy(...)`, fastapi-jwt `JwtAccessBearer(...)`."""
     found = []
-    for module, site in project.iter_calls():
+    for module, site in project.call_index.ending_with(_LIBRARY_JWT):
         func = site.call.func
         if isinstance(func, Name) and last_part(func.dotted) in _LIBRARY_JWT and \
                 func.qname.startswith(("fastapi_users", "fastapi_jwt")):
