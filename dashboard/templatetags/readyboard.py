@@ -14,9 +14,10 @@ from django import template
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import avoid_wrapping, conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.timesince import timesince
+from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.translation import get_language
 
 import scanner
 from dashboard.scans.errors import describe
@@ -162,9 +163,30 @@ def reltime(value: datetime | None) -> str:
     now = timezone.now()
     if value > now:
         return "just now"
-    if (now - value).total_seconds() < 60:
+    seconds = int((now - value).total_seconds())
+    if seconds < 60:
         return "just now"
+    if seconds < RECENT_SECONDS:
+        return f"{_recent_span(seconds)} ago"
     return f"{timesince(value, now, depth=1)} ago"
+
+
+# Under 26 days no calendar month fits between the two times (even with their UTC offsets
+# apart), so timesince's first unit is weeks, days, hours or minutes: plain division,
+# which a leaderboard or fleet check page does hundreds of times per request.
+RECENT_SECONDS = 26 * 24 * 3600
+SPAN_UNITS = (("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("minute", 60))
+
+
+def _recent_span(seconds: int) -> str:
+    """timesince(depth=1) text for 1 minute to RECENT_SECONDS ("3\xa0days")."""
+    unit, size = next((unit, size) for unit, size in SPAN_UNITS if seconds >= size)
+    return _span_text(unit, seconds // size, get_language())
+
+
+@lru_cache(maxsize=256)
+def _span_text(unit: str, count: int, language: str | None) -> str:
+    return avoid_wrapping(TIME_STRINGS[unit] % {"num": count})
 
 
 @register.filter
@@ -292,6 +314,7 @@ def delta_badge(value: float | None) -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)  # one decimal and four bands: a few thousand distinct bars
 def score_bar(value: float | None, band: str | None = "") -> str:
     if not isinstance(value, int | float):  # None, or "" from a missing scan in a template
         return format_html(
@@ -308,6 +331,7 @@ def score_bar(value: float | None, band: str | None = "") -> str:
 
 
 @register.simple_tag
+@lru_cache(maxsize=4096)
 def bar(value: float | int | None, total: float | int | None, kind: str = "rate") -> str:
     """A horizontal bar of value/total as inline SVG: the width is an SVG attribute, so no
     inline style is needed (the Content-Security-Policy forbids style attributes)."""

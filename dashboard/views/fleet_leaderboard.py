@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
@@ -55,7 +55,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page_obj": page,
         "rows": leaderboard_rows(list(page.object_list)),
-        "columns": sort_columns(filters),
+        "columns": sort_columns(filters, request.GET),
         "dimensions": DIMENSION_NAMES,
         "no_team": NO_TEAM,
     }
@@ -74,12 +74,15 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
-def sort_columns(filters: LeaderboardFilters) -> list[dict]:
+def sort_columns(filters: LeaderboardFilters, params: QueryDict) -> list[dict]:
     """Column headings with the sort value their link sets and their aria-sort state.
 
     A first click sorts text columns A→Z and number columns high→low; a second click on
-    the sorted column flips the direction.
+    the sorted column flips the direction. `href` keeps the other query parameters and
+    drops the page, as `{% querystring sort=... page=None %}` would (built here once).
     """
+    params = params.copy()
+    params.pop("page", None)
     columns = []
     for key, label, title, numeric in COLUMNS:
         current = filters.sort_key == key
@@ -94,9 +97,15 @@ def sort_columns(filters: LeaderboardFilters) -> list[dict]:
                 "title": title,
                 "numeric": numeric,
                 "next_sort": next_sort,
+                "href": _with_sort(params, next_sort),
                 "aria_sort": (
                     ("descending" if filters.descending else "ascending") if current else ""
                 ),
             }
         )
     return columns
+
+
+def _with_sort(params: QueryDict, sort: str) -> str:
+    params["sort"] = sort
+    return f"?{params.urlencode()}"
