@@ -32,7 +32,7 @@ from .database import (
     received_handles,
     unique_endpoints,
 )
-from .matchers import calls_in, function_by_qualname, walk_expr
+from .matchers import call_names, calls_in, function_by_qualname, walk_expr
 from .performance import blocking_reason
 
 MAX_MODULE_ROUTES = 20
@@ -300,10 +300,11 @@ def _local_names(module: ModuleFacts, function: FunctionFact) -> set[str]:
     return names
 
 
-def _names_used(module: ModuleFacts, function: FunctionFact) -> list[tuple[Name, int]]:
+def _names_used(project: Project, module: ModuleFacts, function: FunctionFact
+                ) -> list[tuple[Name, int]]:
     """Dotted names read in the function body, with the line they are read on."""
     used = [(node, site.call.line) for site in calls_in(module, function)
-            for node in walk_expr(site.call) if isinstance(node, Name)]
+            for node in call_names(project, site.call)]
     prefix = function.qualname + "."
     for statement in [*module.assignments, *module.returns]:
         if statement.scope == function.qualname or statement.scope.startswith(prefix):
@@ -334,7 +335,7 @@ def direct_singleton_uses(project: Project, endpoint: Endpoint,
         return []
     local = _local_names(endpoint.module, function)
     found: dict[int, tuple[Singleton, int]] = {}
-    for name, line in _names_used(endpoint.module, function):
+    for name, line in _names_used(project, endpoint.module, function):
         if name.dotted.split(".")[0] in local:
             continue
         singleton = _singleton_of(project, singletons, name)

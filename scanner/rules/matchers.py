@@ -6,6 +6,7 @@ Rules of every dimension use these, so FastAPI's conventions are encoded once.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
@@ -133,6 +134,20 @@ _CHILDREN: dict[type, Callable[[Expr], list[Expr]]] = {
     Subscript: _sub_expressions, Await: _sub_expressions, Attr: _sub_expressions,
     IfExp: _sub_expressions,
 }
+
+
+_CALL_NAMES: weakref.WeakKeyDictionary[Project, dict[int, list[Name]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def call_names(project: Project, call: Call) -> list[Name]:
+    """The `Name`s of `walk_expr(call)` in walk order: the callee (also inside `f().g()`
+    chains) and the arguments. Walked once per call for all the checks that ask."""
+    memo = _CALL_NAMES.setdefault(project, {})
+    names = memo.get(id(call))  # the project keeps its calls alive: ids stay theirs
+    if names is None:
+        names = memo[id(call)] = [n for n in walk_expr(call) if isinstance(n, Name)]
+    return names
 
 
 def call_name(call: Call | Expr | None) -> str:

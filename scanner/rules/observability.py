@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -35,6 +34,7 @@ from .base import FAIL, WARN, CheckResult, Evidence, Example, Rule
 from .database import DATA_METHODS, imported_libraries, receiver_handle
 from .matchers import (
     call_name,
+    call_names,
     calls_in,
     function_by_qualname,
     last_part,
@@ -73,19 +73,6 @@ def names_called_or_passed(call: Call) -> Iterator[Name]:
     for node in walk_expr(call):
         if isinstance(node, Name):
             yield node
-
-
-_CALL_NAMES: weakref.WeakKeyDictionary[Project, dict[int, list[Name]]] = \
-    weakref.WeakKeyDictionary()
-
-
-def call_names(project: Project, call: Call) -> list[Name]:
-    """`names_called_or_passed(call)`, walked once per call for all the checks that ask."""
-    memo = _CALL_NAMES.setdefault(project, {})
-    names = memo.get(id(call))  # the project keeps its calls alive: ids stay theirs
-    if names is None:
-        names = memo[id(call)] = list(names_called_or_passed(call))
-    return names
 
 
 def _qname_starts(name: str, prefixes: tuple[str, ...]) -> bool:
