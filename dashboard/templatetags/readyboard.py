@@ -14,7 +14,7 @@ from django import template
 from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import avoid_wrapping, conditional_escape, format_html
+from django.utils.html import avoid_wrapping, conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language
@@ -401,3 +401,20 @@ def score_cells(row) -> str:
         number(delta_badge(row.delta_month)),
     ]
     return mark_safe("".join(cells))  # nosec B308 B703: cells are tag output
+
+
+@register.simple_tag
+def chart_rows(chart) -> str:
+    """The `<tbody>` rows of a chart's table twin: the label as a row header, then the
+    numbers ("—" for a gap). One tag, as a two-year weekly trend is 104 rows."""
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th>{}</tr>',
+        ((row[0], _number_cells(row[1:])) for row in chart.rows),
+    )
+
+
+def _number_cells(cells) -> str:
+    return format_html_join(
+        "", '<td class="num">{}</td>', (("\u2014" if cell is None else cell,) for cell in cells)
+    )
