@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from .fastapi_model import ServiceModel
 
 MAX_FOLLOW = 12
+_ITSELF = Const("<the name itself>")  # a memo marker, never returned
 CONFIG_READERS = {
     "os.getenv", "os.environ.get", "decouple.config", "environ.Env", "starlette.config.Config",
 }
@@ -117,6 +118,7 @@ class Project:
         self._lines_cache: dict[str, list[str]] = {}
         self._lookup_cache: dict[str, Definition | None] = {}
         self._split_cache: dict[str, tuple[ModuleFacts, list[str]] | None] = {}
+        self._resolve_cache: dict[str, Expr | None] = {}
 
     # ---- module sets -------------------------------------------------------------------
     def _index_module(self, facts: ModuleFacts) -> None:
@@ -301,6 +303,25 @@ class Project:
         """Follow a name to the value it was assigned (module constants, settings defaults)."""
         if _depth > MAX_FOLLOW or not isinstance(expr, Name):
             return expr
+        if _depth == 0:
+            return self._resolve_name(expr)
+        return self._follow(expr, _depth)
+
+    def _resolve_name(self, name: Name) -> Expr | None:
+        """`resolve` from the top, memoised: the answer depends only on the qualified name.
+
+        Where the name leads nowhere, `resolve` hands back the very expression it was given;
+        a fresh probe tells those cases apart (it cannot be reached through the tree), and
+        the memo stores `_ITSELF` for them."""
+        cache = self._resolve_cache
+        if name.qname not in cache:
+            probe = Name(name.dotted, name.qname)
+            found = self._follow(probe, 0)
+            cache[name.qname] = _ITSELF if found is probe else found
+        found = cache[name.qname]
+        return name if found is _ITSELF else found
+
+    def _follow(self, expr: Name, _depth: int) -> Expr | None:
         definition = self.lookup(expr.qname)
         if definition is None:
             return self._settings_default(expr, _depth)
