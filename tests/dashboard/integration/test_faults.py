@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 
 import filelock
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings
@@ -32,6 +33,18 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FINAL_WITHIN_SECONDS = 120
 REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
                "--save", "", "--appendonly", "no"]  # fmt: skip
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_kombu_pools():
+    """Drop kombu's global producer pools when this module is done.
+
+    The shared worker fixture closes the app's pool on exit, but kombu keeps the closed
+    producer pool keyed by the broker URL; the next module using the fixture would get
+    "Acquire on closed pool" (a fixture issue any second worker module runs into).
+    """
+    yield
+    kombu.pools.reset()
 
 
 def wait_for(scan: Scan, predicate, what: str, seconds: float = FINAL_WITHIN_SECONDS) -> Scan:
