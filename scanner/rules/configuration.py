@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from collections.abc import Iterator
 
 from ..project import Project
@@ -184,6 +185,18 @@ def _env_names_outside_calls(expr: Expr | None) -> Iterator[Name]:
             yield node
 
 
+_ENV_READS: weakref.WeakKeyDictionary[Project, dict[str, list[tuple[int, int, str, str]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def project_env_reads(project: Project, module: ModuleFacts) -> list[tuple[int, int, str, str]]:
+    """`env_reads(module)`, found once per module for the checks that ask (CFG-001, CFG-006)."""
+    memo = _ENV_READS.setdefault(project, {})
+    if module.path not in memo:
+        memo[module.path] = env_reads(module)
+    return memo[module.path]
+
+
 def env_reads(module: ModuleFacts) -> list[tuple[int, int, str, str]]:
     """(line, end_line, scope, what) for each place the module reads the process environment."""
     found: dict[int, tuple[int, int, str, str]] = {}
@@ -307,7 +320,7 @@ class Cfg001TypedSettings(Rule):
         return [project.evidence(module.path, line, f"setting read with `{what}` into an untyped "
                                  "module constant", end_line=end_line, scope=scope)
                 for module in project.app_modules
-                for line, end_line, scope, what in env_reads(module)
+                for line, end_line, scope, what in project_env_reads(project, module)
                 if not _enclosing_functions(module, scope)]
 
 
@@ -863,7 +876,7 @@ class Cfg006EnvironmentReadOnce(Rule):
         for module in project.app_modules:
             if module.path in allowed:
                 continue
-            for line, end_line, scope, what in env_reads(module):
+            for line, end_line, scope, what in project_env_reads(project, module):
                 found.append(project.evidence(
                     module.path, line, f"`{what}` read outside the settings module(s)",
                     end_line=end_line, scope=scope))
