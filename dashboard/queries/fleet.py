@@ -8,7 +8,7 @@ answers from the `scan_repo_history` index; the heavy JSON columns of Scan are n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -17,6 +17,7 @@ from django.core.cache import cache as django_cache
 from django.db import connection
 from django.db.models import (
     Avg,
+    Case,
     CharField,
     Count,
     F,
@@ -29,6 +30,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, Floor, Least, TruncWeek
 from django.utils import timezone
@@ -550,33 +552,58 @@ class CheckServiceRow:
     failing_since: datetime | None  # first scan of the current failing streak
 
 
-def check_across_fleet(check_id: str) -> list[CheckServiceRow]:
-    """One check in every active service's latest scan, with failing streak starts.
-
-    One query: the streak start is the first failing scan after the last scan where the
-    check did not fail (both correlated subqueries on the service's history).
-    """
-    history = CheckResult.objects.filter(
-        scan__repository_id=OuterRef("scan__repository_id"),
-        scan__state__in=SCORED,
-        check_id=check_id,
+def check_status_counts(check_id: str) -> dict[str, int]:
+    """Services per status of one check in the latest scans; waived ones under "waived"
+    whatever their status (one query)."""
+    rows = (
+        CheckResult.objects.filter(scan_id__in=latest_scan_ids(), check_id=check_id)
+        .values("status", "waived")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = "waived" if row["waived"] else row["status"]
+        counts[key] = counts.get(key, 0) + row["n"]
+    return counts
+
+
+def _in_sections(keys: Iterable[str]) -> Q:
+    """Results shown under these status keys ("waived" holds every waived result)."""
+    keys = set(keys)
+    shown = Q(status__in=keys - {"waived"}, waived=False)
+    return shown | Q(waived=True) if "waived" in keys else shown
+
+
+def check_across_fleet(
+    check_id: str, sections: Iterable[str] | None = None
+) -> list[CheckServiceRow]:
+    """One check in every active service's latest scan, with failing streak starts; only
+    the results under the `sections` status keys when given (see check_status_counts).
+
+    One query: the streak start of a failing result is the first failing scan after the
+    last scan where the check did not fail (correlated subqueries on the service's
+    history, evaluated for failing results only).
+    """
+    service = OuterRef("scan__repository_id")
     last_ok = (
-        history.exclude(status=CheckStatus.FAIL)
+        _check_history(check_id, OuterRef(service))  # the service of the outer result
+        .exclude(status=CheckStatus.FAIL)
         .order_by("-scan__queued_at")
         .values("scan__queued_at")[:1]
     )
+    streak_start = Subquery(
+        _check_history(check_id, service)
+        .filter(status=CheckStatus.FAIL)
+        .filter(scan__queued_at__gt=Coalesce(Subquery(last_ok), Value(EPOCH)))
+        .order_by("scan__queued_at")
+        .values("scan__queued_at")[:1]
+    )
+    rows = CheckResult.objects.filter(scan_id__in=latest_scan_ids(), check_id=check_id)
+    if sections is not None:
+        rows = rows.filter(_in_sections(sections))
     rows = (
-        CheckResult.objects.filter(scan_id__in=latest_scan_ids(), check_id=check_id)
-        .annotate(last_ok=Subquery(last_ok))
-        .annotate(
-            streak_start=Subquery(
-                history.filter(status=CheckStatus.FAIL)
-                .filter(scan__queued_at__gt=Coalesce(OuterRef("last_ok"), Value(EPOCH)))
-                .order_by("scan__queued_at")
-                .values("scan__queued_at")[:1]
-            )
-        )
+        rows.annotate(streak_start=Case(When(status=CheckStatus.FAIL, then=streak_start)))
         .values(
             "status",
             "waived",
@@ -596,7 +623,13 @@ def check_across_fleet(check_id: str) -> list[CheckServiceRow]:
             waived=row["waived"],
             evidence_count=row["evidence_count"],
             scanned_at=row["scan__queued_at"],
-            failing_since=row["streak_start"] if row["status"] == CheckStatus.FAIL else None,
+            failing_since=row["streak_start"],
         )
         for row in rows
     ]
+
+
+def _check_history(check_id: str, repository: OuterRef) -> QuerySet:
+    return CheckResult.objects.filter(
+        scan__repository_id=repository, scan__state__in=SCORED, check_id=check_id
+    )

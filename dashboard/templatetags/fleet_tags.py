@@ -21,7 +21,9 @@ from dashboard.templatetags.readyboard import (
     reltime,
     scan_state,
     score_cells,
+    service_check_url,
     service_url,
+    status_badge,
 )
 
 register = template.Library()
@@ -88,4 +90,55 @@ def leaderboard_row(row) -> SafeString:
         score_cells(row),
         scanned_cell(row.scan),
         scan_state(row.scan, row.pending),
+    )
+
+
+def streak_cell(since: datetime | None) -> SafeString:
+    """When the current failing streak started: the date, then how long ago."""
+    if since is None:
+        return mark_safe("—")
+    local = timezone.localtime(since)
+    return format_html(
+        '<time datetime="{}">{}</time> <span class="muted">({})</span>',
+        local.isoformat(),
+        day_month_year(local),
+        reltime(since),
+    )
+
+
+@lru_cache(maxsize=8192)
+def service_heading(repo_name: str) -> SafeString:
+    return format_html(
+        '<th scope="row"><a href="{}">{}</a></th>', service_href(repo_name), repo_name
+    )
+
+
+@lru_cache(maxsize=8192)
+def details_cell(repo_name: str, check_id: str) -> SafeString:
+    return format_html(
+        '<td><a href="{}">Details<span class="visually-hidden"> of {} in {}</span></a></td>',
+        service_check_url(repo_name, check_id),
+        check_id,
+        repo_name,
+    )
+
+
+@register.simple_tag
+def check_service_row(row, check_id: str, section: str) -> SafeString:
+    """One service's result of a check: service, team, status, failing since (in the
+    "fail" section), findings, scan age and the drill-down link."""
+    streak = (
+        format_html('<td class="nowrap">{}</td>', streak_cell(row.failing_since))
+        if section == "fail"
+        else ""
+    )
+    return format_html(
+        '<tr>{}<td>{}</td><td>{}</td>{}<td class="num">{}</td><td class="nowrap">{}</td>{}</tr>\n',
+        service_heading(row.repo_name),
+        row.team_name or "—",
+        status_badge(row.status, row.waived),
+        streak,
+        row.evidence_count,
+        reltime(row.scanned_at),
+        details_cell(row.repo_name, check_id),
     )

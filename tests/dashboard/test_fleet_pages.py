@@ -107,3 +107,22 @@ def test_it_finds_the_first_scan_of_the_current_failing_streak(fleet):
 
 def test_it_answers_404_for_an_unknown_check(viewer_client):
     assert viewer_client.get("/checks/NOPE-999/").status_code == 404
+
+
+def test_it_folds_passing_services_into_a_count_and_lists_them_on_request(viewer_client):
+    statuses = factories.random_statuses("folding")
+    for i in range(3):
+        repo = factories.make_repo(f"svc-{i}")
+        factories.make_scored_scan(repo, {**statuses, FAILING_ONCE: "pass" if i else "fail"})
+
+    body = viewer_client.get(f"/checks/{FAILING_ONCE}/").content.decode()
+    assert f'href="/services/svc-0/checks/{FAILING_ONCE}/"' in body  # failing: listed
+    assert "svc-1" not in body  # passing: a count and a link
+    assert 'href="?status=pass#section-pass"' in body
+    assert "List the 2 services" in body
+
+    listed = viewer_client.get(f"/checks/{FAILING_ONCE}/?status=pass").content.decode()
+    assert f'href="/services/svc-1/checks/{FAILING_ONCE}/"' in listed
+    assert f'href="/services/svc-2/checks/{FAILING_ONCE}/"' in listed
+    assert f'href="/services/svc-0/checks/{FAILING_ONCE}/"' in listed  # failing still shown
+    assert "Fold the list" in listed
