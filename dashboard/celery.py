@@ -14,7 +14,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dashboard.settings")
 app = Celery("dashboard")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Our tasks live in dashboard/scans/tasks.py, not in an app-level tasks.py.
-app.autodiscover_tasks(["dashboard.scans", "dashboard.schedules", "dashboard.notifications"])
+app.autodiscover_tasks(
+    ["dashboard.scans", "dashboard.schedules", "dashboard.notifications", "dashboard.waivers"]
+)
 # Log lines of a task carry its task id and scan id (signal handlers).
 app.autodiscover_tasks(["dashboard.observability"])
 
@@ -27,6 +29,11 @@ app.conf.beat_schedule = {
         "schedule": REAP_EVERY_SECONDS,
         # A reaper run that waited longer than its period is pointless: the next one comes.
         "options": {"expires": REAP_EVERY_SECONDS},
+    },
+    "expire-lapsed-waivers": {
+        "task": "dashboard.waivers.tasks.expire_lapsed_waivers",
+        "schedule": 3600.0,  # waivers expire by date: hourly is prompt enough
+        "options": {"expires": 3600.0},
     },
 }
 

@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from django.conf import settings
@@ -110,6 +111,7 @@ class _app_sending_to:
             celery_app._pool.force_close_all()
             celery_app._pool = None
         celery_app.amqp._producer_pool = None
+        kombu.pools.reset()  # connections pooled for the previous broker are closed
 
 
 @pytest.fixture
