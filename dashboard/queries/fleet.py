@@ -142,9 +142,10 @@ def _succeeded_before(outer_field: str, value) -> QuerySet:
 def leaderboard_queryset(filters: LeaderboardFilters, *, now: datetime | None = None) -> QuerySet:
     """Active services, filtered and sorted, with the history the leaderboard needs.
 
-    Annotations: `prev_overall` (the scored scan before the latest), `month_overall` (the
-    newest scored scan at least four weeks old), their deltas, and the newest scan's id and
-    state (a queued, running or failed scan newer than the latest result).
+    Annotations: `delta_prev` (against the scored scan before the latest), `delta_month`
+    (against the newest scored scan at least four weeks old) and `newest_scan_id` (a
+    queued, running or failed scan newer than the latest result); `newest_state` and a
+    dimension's `level_<name>` only when the page is sorted by them.
     """
     now = now or timezone.now()
     rows = (
@@ -154,36 +155,40 @@ def leaderboard_queryset(filters: LeaderboardFilters, *, now: datetime | None = 
             "name", "tags", "team__name", "team__slug", *(f"latest_scan__{c}" for c in SCAN_COLUMNS)
         )
     )
-    rows = _filter(rows, filters)
-    newest = Scan.objects.filter(repository=OuterRef("pk")).order_by("-queued_at", "-pk")
-    rows = rows.annotate(
-        prev_overall=Subquery(
+    # One subquery per delta: a separate `prev_overall` alias would be inlined into the
+    # delta's SQL, and PostgreSQL would run it twice per row.
+    rows = _filter(rows, filters).annotate(
+        delta_prev=F("latest_scan__overall")
+        - Subquery(
             _succeeded_before("lt", OuterRef("latest_scan__queued_at")).values("overall")[:1]
         ),
-        month_overall=Subquery(_succeeded_before("lte", now - MONTH_AGO).values("overall")[:1]),
-        newest_scan_id=Subquery(newest.values("pk")[:1]),
-        newest_state=Subquery(newest.values("state")[:1]),
-    ).annotate(
-        delta_prev=F("latest_scan__overall") - F("prev_overall"),
-        delta_month=F("latest_scan__overall") - F("month_overall"),
+        delta_month=F("latest_scan__overall")
+        - Subquery(_succeeded_before("lte", now - MONTH_AGO).values("overall")[:1]),
+        newest_scan_id=Subquery(_newest_scans().values("pk")[:1]),
+        **_sort_only_annotations(filters.sort_key),
     )
-    key = filters.sort_key
-    if key.startswith("dim_"):
-        dimension = key.removeprefix("dim_")
-        rows = rows.annotate(
-            **{
-                f"level_{dimension}": Subquery(
-                    DimensionScore.objects.filter(
-                        scan_id=OuterRef("latest_scan_id"), dimension=dimension
-                    ).values("level")[:1]
-                )
-            }
-        )
-    expression = F(SORT_KEYS[key])
+    expression = F(SORT_KEYS[filters.sort_key])
     ordering = (
         expression.desc(nulls_last=True) if filters.descending else expression.asc(nulls_last=True)
     )
     return rows.order_by(ordering, "name")
+
+
+def _newest_scans() -> QuerySet:
+    return Scan.objects.filter(repository=OuterRef("pk")).order_by("-queued_at", "-pk")
+
+
+def _sort_only_annotations(key: str) -> dict[str, Subquery]:
+    """What a sort key orders by that the rows do not otherwise carry."""
+    if key == "state":
+        return {"newest_state": Subquery(_newest_scans().values("state")[:1])}
+    if key.startswith("dim_"):
+        dimension = key.removeprefix("dim_")
+        levels = DimensionScore.objects.filter(
+            scan_id=OuterRef("latest_scan_id"), dimension=dimension
+        )
+        return {f"level_{dimension}": Subquery(levels.values("level")[:1])}
+    return {}
 
 
 def _filter(rows: QuerySet, filters: LeaderboardFilters) -> QuerySet:
