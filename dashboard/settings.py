@@ -119,6 +119,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages are large tables (a leaderboard page is ~120 KB of HTML, ~9 KB gzipped) and
+    # gunicorn serves them without a compressing proxy. Below WhiteNoise, which serves its
+    # own pre-compressed static files; Django pads the gzip output against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

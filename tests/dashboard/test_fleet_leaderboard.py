@@ -147,3 +147,14 @@ def test_it_serves_plotly_compressed_and_cached(client):
     again = client.get(url, headers={"If-None-Match": response["ETag"]})
     assert again.status_code == 304
     assert client.get("/assets/plotly-0.0.0.min.js").status_code == 404
+
+
+def test_it_sends_pages_gzipped_to_browsers_that_accept_it(owner_client, fleet):
+    import gzip
+
+    plain = owner_client.get("/")
+    packed = owner_client.get("/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain
+    assert packed["Content-Encoding"] == "gzip"
+    assert len(packed.content) < len(plain.content) / 3
+    assert "billing-api" in gzip.decompress(packed.content).decode()
