@@ -146,7 +146,24 @@ def call_names(project: Project, call: Call) -> list[Name]:
     memo = _CALL_NAMES.setdefault(project, {})
     names = memo.get(id(call))  # the project keeps its calls alive: ids stay theirs
     if names is None:
-        names = memo[id(call)] = [n for n in walk_expr(call) if isinstance(n, Name)]
+        names = memo[id(call)] = _names_in(call)
+    return names
+
+
+def _names_in(expr: Expr) -> list[Name]:
+    """`[n for n in walk_expr(expr) if isinstance(n, Name)]`, without a generator."""
+    names: list[Name] = []
+    stack: list[Expr] = [expr]
+    children_of = _CHILDREN.get
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        if isinstance(node, Name):
+            names.append(node)
+        children = children_of(type(node), _sub_expressions)(node)
+        if children:
+            stack.extend(reversed(children))
     return names
 
 
