@@ -163,6 +163,7 @@ PLAIN_CONFIG_CALLS = {
 }
 PLAIN_CONFIG_METHODS = {"addHandler", "setFormatter"}
 LOGURU = "loguru.logger"
+LOGURU_SETUP_CALLS = (f"{LOGURU}.add", f"{LOGURU}.configure")
 LOG_CONFIG_OPTION = re.compile(r"--log-config\b")
 
 
@@ -219,7 +220,7 @@ def json_formatter_classes(project: Project) -> list[tuple[ModuleFacts, ClassFac
 def _loguru_call(site: CallSite) -> str | None:
     """"add"/"configure" for `logger.add(...)` on loguru's logger, else None."""
     name = call_name(site.call)
-    if name in (f"{LOGURU}.add", f"{LOGURU}.configure"):
+    if name in LOGURU_SETUP_CALLS:
         return last_part(name)
     return None
 
@@ -268,6 +269,12 @@ def find_logging_setup(project: Project) -> LoggingSetup:
     return setup
 
 
+@functools.lru_cache(maxsize=4096)
+def _is_structured_library(qname: str) -> bool:
+    """Decided once per distinct callee: the same few names fill every call of a service."""
+    return _qname_starts(qname, STRUCTURED_LIBRARIES)
+
+
 def _classify_call(project: Project, module: ModuleFacts, site: CallSite,
                    json_names: set[str], setup: LoggingSetup) -> None:
     call = site.call
@@ -280,7 +287,7 @@ def _classify_call(project: Project, module: ModuleFacts, site: CallSite,
                    f"loguru `logger.{loguru}` without serialize=True (plain text)")
         target.append(_site_evidence(project, module, site, message))
         return
-    if _qname_starts(name, STRUCTURED_LIBRARIES):
+    if _is_structured_library(name):
         setup.structured.append(_site_evidence(
             project, module, site, f"structured logging library: `{call.func.dotted}`"))
         return
