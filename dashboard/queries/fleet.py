@@ -8,9 +8,11 @@ answers from the `scan_repo_history` index; the heavy JSON columns of Scan are n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
 from django.core.cache import cache as django_cache
@@ -417,85 +419,85 @@ class TeamRollup:
 
 
 def team_rollups() -> list[TeamRollup]:
-    """One row per team (services without a team last), in four queries."""
-    repos = "repositories__"
-    active = Q(repositories__active=True)
-    worst = Repository.objects.filter(
-        team=OuterRef("pk"), active=True, latest_scan__overall__isnull=False
-    ).order_by("latest_scan__overall", "name")
-    teams = Team.objects.order_by("name").annotate(
-        services=Count(f"{repos}pk", filter=active),
-        scored=Count(f"{repos}latest_scan", filter=active),
-        mean=Avg(f"{repos}latest_scan__overall", filter=active),
-        worst_name=Subquery(worst.values("name")[:1]),
-        worst_score=Subquery(worst.values("latest_scan__overall")[:1]),
-        worst_band=Subquery(worst.values("latest_scan__band")[:1]),
-        **{
-            f"band_{band}": Count(
-                f"{repos}pk", filter=active & Q(repositories__latest_scan__band=band)
-            )
-            for band in BAND_ORDER
-        },
+    """One row per team (services without a team last), summed in Python from the active
+    services' latest scores: three queries, one more when a scan has landed since the P0
+    failure counts were cached."""
+    services = list(
+        Repository.objects.filter(active=True)
+        .order_by(F("latest_scan__overall").asc(nulls_last=True), "name")  # worst first
+        .values_list(
+            "team_id", "name", "latest_scan_id", "latest_scan__overall", "latest_scan__band"
+        )
     )
-    p0 = _p0_failures_by_team()
-    rollups = [_rollup(team.name, team.slug, vars(team), p0.get(team.pk, 0)) for team in teams]
-    orphans = _teamless_rollup(p0.get(None, 0))
-    if orphans.services:
-        rollups.append(orphans)
+    p0 = p0_failures_by_scan({scan_id for _, _, scan_id, _, _ in services if scan_id})
+    by_team: dict[int | None, list[tuple]] = {}
+    for service in services:
+        by_team.setdefault(service[0], []).append(service)
+    rollups = [
+        _rollup(team["name"], team["slug"], by_team.get(team["pk"], []), p0)
+        for team in Team.objects.order_by("name").values("pk", "name", "slug")
+    ]
+    if by_team.get(None):
+        rollups.append(_rollup("No team", NO_TEAM, by_team[None], p0))
     return rollups
 
 
-def _rollup(name: str, slug: str, values: Mapping, p0_failures: int) -> TeamRollup:
-    mean = values.get("mean")
+def _rollup(name: str, slug: str, services: list[tuple], p0: dict[int, int]) -> TeamRollup:
+    """`services`: (team id, name, latest scan id, overall, band), worst score first."""
+    scored = [service for service in services if service[3] is not None]
+    worst = scored[0] if scored else (None,) * 5
+    bands = [service[4] for service in services]
     return TeamRollup(
         name=name,
         slug=slug,
-        services=values.get("services") or 0,
-        scored=values.get("scored") or 0,
-        mean=None if mean is None else round(mean, 1),
-        worst_name=values.get("worst_name"),
-        worst_score=values.get("worst_score"),
-        worst_band=values.get("worst_band"),
-        bands=[(band, values.get(f"band_{band}") or 0) for band in BAND_ORDER],
-        p0_failures=p0_failures,
+        services=len(services),
+        scored=sum(1 for service in services if service[2] is not None),
+        mean=_mean([service[3] for service in scored]),
+        worst_name=worst[1],
+        worst_score=worst[3],
+        worst_band=worst[4],
+        bands=[(band, bands.count(band)) for band in BAND_ORDER],
+        p0_failures=sum(p0.get(service[2], 0) for service in services),
     )
 
 
-def _teamless_rollup(p0_failures: int) -> TeamRollup:
-    """Services without a team, as one more row (two queries)."""
-    repos = Repository.objects.filter(active=True, team__isnull=True)
-    values = repos.aggregate(
-        services=Count("pk"),
-        scored=Count("latest_scan"),
-        mean=Avg("latest_scan__overall"),
-        **{f"band_{band}": Count("pk", filter=Q(latest_scan__band=band)) for band in BAND_ORDER},
-    )
-    worst = (
-        repos.filter(latest_scan__overall__isnull=False)
-        .order_by("latest_scan__overall", "name")
-        .values("name", "latest_scan__overall", "latest_scan__band")
-        .first()
-    ) or {}
-    values["worst_name"] = worst.get("name")
-    values["worst_score"] = worst.get("latest_scan__overall")
-    values["worst_band"] = worst.get("latest_scan__band")
-    return _rollup("No team", NO_TEAM, values, p0_failures)
+def _mean(values: list[float]) -> float | None:
+    """The mean to one decimal, halves up, computed in decimal: the order in which floats
+    are summed cannot tip a mean of exactly .x5 either way."""
+    if not values:
+        return None
+    exact = sum(Decimal(str(value)) for value in values) / len(values)
+    return float(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def _p0_failures_by_team() -> dict[int | None, int]:
-    """Failing P0 checks in the latest scans, summed per team id (None: no team)."""
-    rows = (
+def p0_failures_by_scan(scan_ids: set[int]) -> dict[int, int]:
+    """Failing, unwaived P0 checks per latest scan (scans without any are left out).
+
+    Stored results never change, so the counts are cached and counted again (one query)
+    only when these scans are not all among those counted last time.
+    """
+    key = f"fleet-p0-by-scan:{_digest(p0_check_ids())}"
+    cached = django_cache.get(key)
+    if cached is not None and scan_ids <= cached[0]:
+        return cached[1]
+    counts = dict(
         CheckResult.objects.filter(
-            scan_id__in=latest_scan_ids(),
+            scan_id__in=sorted(scan_ids),  # these scans exactly, whatever landed since
             status=CheckStatus.FAIL,
             waived=False,
             check_id__in=p0_check_ids(),
         )
-        .values("scan__repository__team_id")
+        .values_list("scan_id")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return {row["scan__repository__team_id"]: row["n"] for row in rows}
+    django_cache.set(key, (frozenset(scan_ids), counts), None)
+    return counts
+
+
+def _digest(ids: tuple[str, ...]) -> str:
+    """A stable short name for a set of check ids (the cache outlives a rules upgrade)."""
+    return hashlib.sha256(",".join(ids).encode()).hexdigest()[:12]
 
 
 # --- fleet checks --------------------------------------------------------------------------
