@@ -53,6 +53,7 @@ from scanner.scoring import DIMENSION_NAMES
 PAGE_SIZE = 50
 MONTH_AGO = timedelta(days=28)
 SUMMARY_CACHE_SECONDS = 300
+CHECK_COUNTS_KEY = "fleet-check-counts"
 TOP_P0_LIMIT = 10
 TREND_WEEKS = 104
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "before any scan"
@@ -526,10 +527,30 @@ class CheckRate:
 
 
 def check_rates() -> dict[str, list[CheckRate]]:
-    """Every registered check with its fleet counts, grouped by dimension (one query)."""
+    """Every registered check with its fleet counts, grouped by dimension (one query, two
+    when a scan has landed since the counts were cached)."""
+    counts = fleet_check_counts()
+    grouped: dict[str, list[CheckRate]] = {}
+    for check_id, meta in checks_meta().items():
+        row = counts.get(check_id, {})
+        rate = CheckRate(meta=meta, **{k: v for k, v in row.items() if k != "check_id"})
+        grouped.setdefault(meta.get("dimension") or "other", []).append(rate)
+    return grouped
+
+
+def fleet_check_counts() -> dict[str, dict]:
+    """Pass/fail/... counts per check over the latest scans, by check id.
+
+    Stored results never change, so the counts are cached with the set of scans they were
+    counted over and counted again only when that set is no longer the latest one.
+    """
+    scan_ids = frozenset(latest_scan_ids().values_list("latest_scan_id", flat=True))
+    cached = django_cache.get(CHECK_COUNTS_KEY)
+    if cached is not None and cached[0] == scan_ids:
+        return cached[1]
     counts = {
         row["check_id"]: row
-        for row in CheckResult.objects.filter(scan_id__in=latest_scan_ids())
+        for row in CheckResult.objects.filter(scan_id__in=sorted(scan_ids))
         .values("check_id")
         .annotate(
             passing=Count("pk", filter=Q(status=CheckStatus.PASS) | Q(waived=True)),
@@ -540,12 +561,8 @@ def check_rates() -> dict[str, list[CheckRate]]:
         )
         .order_by()
     }
-    grouped: dict[str, list[CheckRate]] = {}
-    for check_id, meta in checks_meta().items():
-        row = counts.get(check_id, {})
-        rate = CheckRate(meta=meta, **{k: v for k, v in row.items() if k != "check_id"})
-        grouped.setdefault(meta.get("dimension") or "other", []).append(rate)
-    return grouped
+    django_cache.set(CHECK_COUNTS_KEY, (scan_ids, counts), None)
+    return counts
 
 
 @dataclass
