@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..python.facts import (
     Attr,
@@ -63,6 +63,9 @@ WRAPPERS = {"list", "List", "Sequence", "Optional", "Iterable", "set", "Set", "t
 COLLECTION_WRAPPERS = {"list", "List", "Sequence", "set", "Set", "tuple", "Tuple",
                        "typing.List", "typing.Sequence", "collections.abc.Sequence",
                        "Iterable", "typing.Iterable"}
+
+
+_E = TypeVar("_E")
 
 
 # ---- expressions -------------------------------------------------------------------------
@@ -146,25 +149,25 @@ def call_names(project: Project, call: Call) -> list[Name]:
     memo = _CALL_NAMES.setdefault(project, {})
     names = memo.get(id(call))  # the project keeps its calls alive: ids stay theirs
     if names is None:
-        names = memo[id(call)] = _names_in(call)
+        names = memo[id(call)] = nodes_of_type(call, Name)
     return names
 
 
-def _names_in(expr: Expr) -> list[Name]:
-    """`[n for n in walk_expr(expr) if isinstance(n, Name)]`, without a generator."""
-    names: list[Name] = []
-    stack: list[Expr] = [expr]
+def nodes_of_type(expr: Expr | None, kind: type[_E]) -> list[_E]:
+    """`[n for n in walk_expr(expr) if isinstance(n, kind)]`, without a generator."""
+    found: list[_E] = []
+    stack: list[Expr | None] = [expr]
     children_of = _CHILDREN.get
     while stack:
         node = stack.pop()
         if node is None:
             continue
-        if isinstance(node, Name):
-            names.append(node)
+        if isinstance(node, kind):
+            found.append(node)
         children = children_of(type(node), _sub_expressions)(node)
         if children:
             stack.extend(reversed(children))
-    return names
+    return found
 
 
 def call_name(call: Call | Expr | None) -> str:

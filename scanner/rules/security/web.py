@@ -11,9 +11,9 @@ from ..base import FAIL, UNKNOWN, WARN, CheckResult, Evidence, Example, Rule
 from ..matchers import (
     is_special_param,
     last_part,
+    nodes_of_type,
     param_dependency,
     unwrap_annotation,
-    walk_expr,
 )
 from ._shared import (
     APP_PY,
@@ -410,8 +410,8 @@ def _byte_headers(module: ModuleFacts):
     places = [(site.call, site.call.line, site.call.end_line) for site in module.calls]
     places += [(a.value, a.line, a.end_line) for a in module.assignments]
     for expr, line, end_line in places:
-        for node in walk_expr(expr):
-            if isinstance(node, Const) and isinstance(node.value, bytes):
+        for node in nodes_of_type(expr, Const):
+            if isinstance(node.value, bytes):
                 name = node.value.decode("latin-1").strip().lower()
                 if name in _HEADER_NAMES:
                     yield name, line, end_line
