@@ -309,10 +309,16 @@ class _Analyser:
 
     def _scheme_definitions(self) -> list[HeaderRead]:
         found = []
+        decided: dict[str, bool] = {}  # `is_scheme_call` depends only on the callee's qname
         for module, site in self.project.iter_calls():
-            if is_scheme_call(self.project, site.call):
+            func = site.call.func
+            if not isinstance(func, Name):
+                continue
+            if func.qname not in decided:
+                decided[func.qname] = is_scheme_call(self.project, site.call)
+            if decided[func.qname]:
                 found.append(HeaderRead(module, site.call.line, site.call.end_line, site.scope,
-                                        last_part(site.call.func.dotted)))  # type: ignore[union-attr]
+                                        last_part(func.dotted)))
         return found
 
 
