@@ -90,6 +90,16 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
 
 
 _statement_types: dict[type, bool] = {}
+_node_types: dict[type, bool] = {}
+
+
+def _is_node_type(value_type: type) -> bool:
+    """Whether values of this type are CST nodes (cached: CSTNode is an ABC, slow to test)."""
+    known = _node_types.get(value_type)
+    if known is None:
+        known = issubclass(value_type, cst.CSTNode)
+        _node_types[value_type] = known
+    return known
 
 
 def _is_statement(node_type: type) -> bool:
@@ -308,10 +318,12 @@ class Extractor:
         return Other(type(node).__name__)
 
     def _string_const(self, node: cst.SimpleString) -> Expr:
-        try:
-            value = node.evaluated_value
-        except (ValueError, SyntaxError, UnicodeDecodeError):
-            return Other("string")
+        value = _plain_string_value(node.value)
+        if value is None:
+            try:
+                value = node.evaluated_value
+            except (ValueError, SyntaxError, UnicodeDecodeError):
+                return Other("string")
         if isinstance(value, str):
             value = value[:MAX_STRING]
             if len(value) <= SHORT_STRING:
@@ -402,12 +414,13 @@ class Extractor:
         # Inlined child iteration: this loop runs for every node of every file.
         for name in _child_fields(node_type):
             value = getattr(node, name, None)
-            if isinstance(value, cst.CSTNode):
-                self._walk(value)
-            elif value.__class__ is tuple or value.__class__ is list:
+            value_type = value.__class__
+            if value_type is tuple or value_type is list:
                 for item in value:
-                    if isinstance(item, cst.CSTNode):
+                    if _is_node_type(item.__class__):
                         self._walk(item)
+            elif _is_node_type(value_type):
+                self._walk(value)
 
     def _count_statement(self) -> None:
         for scope in reversed(self.scopes):
@@ -622,6 +635,30 @@ def _comparisons_in(node: cst.CSTNode) -> list[cst.Comparison]:
             found.append(current)
         stack.extend(reversed(list(_children(current))))
     return found
+
+
+def _plain_string_value(literal: str) -> str | None:
+    """The value of a `str` literal without escapes, read directly.
+
+    libcst's `evaluated_value` compiles every literal with `ast.literal_eval`, a
+    noticeable cost per file; most literals need no unescaping at all.
+    """
+    prefix_end = 0
+    while prefix_end < len(literal) and literal[prefix_end] not in "'\"":
+        prefix_end += 1
+    prefix = literal[:prefix_end].lower()
+    if prefix not in ("", "r", "u"):
+        return None  # bytes and anything unusual take the exact path
+    body = literal[prefix_end:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    if len(body) < 2 * len(quote) or not body.endswith(quote):
+        return None
+    inner = body[len(quote):-len(quote)]
+    if "\\" in inner and prefix != "r":
+        return None
+    if "\r" in inner:
+        return None  # the tokenizer normalises newlines inside literals
+    return inner
 
 
 def _is_main_guard(test: cst.BaseExpression) -> bool:
