@@ -1,4 +1,5 @@
-"""Time `store_report` for a scan with 60 checks and 2,000 evidence rows (target < 0.5 s).
+"""Time `store_report` for a scan with 60 checks and 2,000 evidence rows (target < 0.5 s),
+and, on PostgreSQL, one fixture service scanned end to end through a real Celery worker.
 
     .venv/bin/python benchmarks/store_bench.py            # PostgreSQL (DATABASE_URL's server)
     .venv/bin/python benchmarks/store_bench.py --sqlite   # the embedded SQLite default
@@ -123,6 +124,66 @@ def run(runs: int) -> None:
     print(f"evidence rows in table: {Evidence.objects.count()}")
 
 
+BENCH_REDIS = "redis://127.0.0.1:6379/14"
+FIXTURE = ROOT / "tests" / "fixtures" / "services" / "startup"
+
+
+def start_worker(data_dir: str):
+    """A real worker process on the bench database and a Redis database of its own."""
+    import subprocess
+
+    env = {**os.environ, "READYBOARD_DATA_DIR": data_dir, "READYBOARD_ALLOW_LOCAL_REPOS": "1"}
+    log = open(Path(data_dir) / "worker.log", "w")  # noqa: SIM115 - lives as long as the worker
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dashboard", "worker", "--pool=solo",
+         "--without-gossip", "--without-mingle", "-l", "info"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if "ready." in (Path(data_dir) / "worker.log").read_text():
+            return worker
+        time.sleep(0.2)
+    worker.kill()
+    raise SystemExit("the Celery worker did not start within 60 s")
+
+
+def end_to_end(runs: int = 3) -> None:
+    """request_scan -> worker clones, scans, stores -> final state, for fresh commits."""
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.git.local import commit_files, commit_tree, init_repository
+    from dashboard.models import Repository, Scan
+    from dashboard.scans.pipeline import request_scan
+
+    data_dir = tempfile.mkdtemp(prefix="readyboard-e2e-")
+    origin = Path(data_dir) / "origin"
+    init_repository(origin)
+    when = datetime(2026, 1, 5, tzinfo=UTC)
+    commit_tree(origin, FIXTURE, "fixture service", when)
+    repo = Repository.objects.create(name="e2e-startup", url=origin.as_uri(), branch="main")
+    worker = start_worker(data_dir)
+    times = []
+    try:
+        for index in range(runs):
+            commit_files(origin, {f"notes/run{index}.txt": "x\n"}, f"run {index}",
+                         when + timedelta(days=index + 1))
+            start = time.perf_counter()
+            scan = request_scan(repo, "manual")
+            while not Scan.objects.get(pk=scan.pk).is_final:
+                if time.perf_counter() - start > 120:
+                    raise SystemExit("the scan did not finish within 120 s")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - start)
+            state = Scan.objects.get(pk=scan.pk)
+            print(f"  scan {scan.pk}: {state.state}, overall {state.overall}")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    print(f"end to end through the worker (fixture 'startup', {runs} fresh commits): median "
+          f"{statistics.median(times):.2f} s, max {max(times):.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", action="store_true", help="use the embedded SQLite default")
@@ -133,8 +194,10 @@ def main() -> None:
         run(args.runs)
         return
     use_postgres()
+    os.environ["REDIS_URL"] = BENCH_REDIS
     try:
         run(args.runs)
+        end_to_end()
     finally:
         drop_bench_database()
 
