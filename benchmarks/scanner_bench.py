@@ -84,9 +84,8 @@ def time_ast(files: list[Path]) -> float:
 
 
 def _run_timed_python(code: str, files: list[Path]) -> float:
-    listing = tempfile.NamedTemporaryFile("w", delete=False, suffix=".txt")
-    listing.write("\n".join(str(f) for f in files))
-    listing.close()
+    with tempfile.NamedTemporaryFile("w", delete=False, suffix=".txt") as listing:
+        listing.write("\n".join(str(f) for f in files))
     wrapper = code.replace("paths = sys.argv[1:]", f"paths = open({listing.name!r}).read().split()")
     out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
                          check=True)
@@ -178,7 +177,8 @@ def main() -> None:
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
     shutil.rmtree(cache_dir, ignore_errors=True)
-    print(f"\nmax rss of this driver: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    driver_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nmax rss of this driver: {driver_mib:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -48,12 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot read {args.path}: {exc}", file=sys.stderr)
         return 2
     _emit(report, args.format, args.color)
-    if args.fail_under is not None and report["status"] == "scored":
-        if report["overall"] is None or report["overall"] < args.fail_under:
-            print(f"overall score {report['overall']} is below {args.fail_under}",
-                  file=sys.stderr)
-            return 1
+    if _misses_gate(report, args.fail_under):
+        print(f"overall score {report['overall']} is below {args.fail_under}", file=sys.stderr)
+        return 1
     return 0
+
+
+def _misses_gate(report: dict, fail_under: float | None) -> bool:
+    """A scored report under `--fail-under` (a tree that is not a service passes the gate)."""
+    if fail_under is None or report["status"] != "scored":
+        return False
+    return report["overall"] is None or report["overall"] < fail_under
 
 
 def _emit(report: dict, fmt: str, color: bool) -> None:

@@ -214,7 +214,8 @@ def merged_kwargs(project: Project, call: Call) -> dict[str, Expr]:
         for key, value in zip(spread.keys, spread.values, strict=False):
             if isinstance(key, Const) and isinstance(key.value, str):
                 kwargs.setdefault(key.value, value)
-    elif isinstance(spread, Call) and isinstance(spread.func, Name) and spread.func.dotted == "dict":
+    elif (isinstance(spread, Call) and isinstance(spread.func, Name)
+          and spread.func.dotted == "dict"):
         for key, value in spread.kwargs.items():
             if key != "**":
                 kwargs.setdefault(key, value)

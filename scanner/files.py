@@ -71,7 +71,8 @@ def collect(root: Path, exclude: list[str] | None = None) -> Inventory:
         try:
             entries = sorted(os.scandir(root / rel_dir), key=lambda e: e.name)
         except OSError as exc:
-            inventory.skipped.append(FileIssue(rel_dir or ".", f"cannot list folder: {exc.strerror}"))
+            reason = f"cannot list folder: {exc.strerror}"
+            inventory.skipped.append(FileIssue(rel_dir or ".", reason))
             continue
         for entry in entries:
             rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
@@ -126,7 +127,9 @@ def _describe_link(root: Path, rel: str) -> str:
     except OSError:
         return "symlink (not followed)"
     inside = os.path.commonpath([os.path.realpath(root), target]) == os.path.realpath(root)
-    return "symlink (not followed)" if inside else "symlink pointing outside the tree (not followed)"
+    if inside:
+        return "symlink (not followed)"
+    return "symlink pointing outside the tree (not followed)"
 
 
 class TreeReader:

@@ -431,7 +431,9 @@ class Project:
         if name in ("int", "float", "str") and call.args:
             value = self.constant(call.args[0], depth)
             try:
-                return {"int": int, "float": float, "str": str}[name](value) if value is not None else None
+                if value is None:
+                    return None
+                return {"int": int, "float": float, "str": str}[name](value)
             except (TypeError, ValueError):
                 return None
         if name in CONFIG_READERS or name.endswith(".getenv") or name == "config":

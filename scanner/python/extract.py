@@ -145,7 +145,7 @@ def module_name_for(path: str) -> tuple[str, bool]:
 
 
 class _Scope:
-    __slots__ = ("kind", "qualname", "is_async", "fact")
+    __slots__ = ("fact", "is_async", "kind", "qualname")
 
     def __init__(self, kind: str, qualname: str, is_async: bool, fact: object) -> None:
         self.kind = kind
@@ -333,9 +333,9 @@ class Extractor:
     def _concatenated(self, node: cst.ConcatenatedString, depth: int) -> Expr:
         left = self.summarize(node.left, depth)
         right = self.summarize(node.right, depth)
-        if isinstance(left, Const) and isinstance(right, Const):
-            if isinstance(left.value, str) and isinstance(right.value, str):
-                return Const(left.value + right.value)
+        if (isinstance(left, Const) and isinstance(right, Const)
+                and isinstance(left.value, str) and isinstance(right.value, str)):
+            return Const(left.value + right.value)
         parts, text = [], ""
         for piece in (left, right):
             if isinstance(piece, FStr):

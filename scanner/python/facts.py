@@ -106,7 +106,8 @@ class Other:
     """Anything not summarised further (lambda, comprehension, comparison...)."""
 
     kind: str
-    names: list[str] = field(default_factory=list)  # dotted names read inside, for taint-like checks
+    # dotted names read inside, for taint-like checks
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -119,7 +120,9 @@ class IfExp(Other):
     orelse: Expr | None = None
 
 
-Expr = Union[Const, Name, Attr, Call, Seq, DictExpr, FStr, BinOp, UnaryOp, Subscript, Await, Other]
+Expr = Union[  # noqa: UP007 - a runtime alias over forward references, kept as Union
+    Const, Name, Attr, Call, Seq, DictExpr, FStr, BinOp, UnaryOp, Subscript, Await, Other
+]
 
 
 @dataclass(slots=True)

@@ -17,7 +17,8 @@ from collections import defaultdict
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH = "def", "class", "call", "raise", "return", "assign", "with"
+DEF, CLASS, CALL, RAISE, RETURN = "def", "class", "call", "raise", "return"
+ASSIGN, WITH = "assign", "with"
 EXCEPT = "except"
 ASSERT = "assert"
 

@@ -41,7 +41,9 @@ PYDANTIC_BASES = {
     "pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseModel",
     "pydantic.v1.BaseSettings", "pydantic.RootModel",
 }
-SETTINGS_BASES = {"pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings"}
+SETTINGS_BASES = {
+    "pydantic_settings.BaseSettings", "pydantic.BaseSettings", "pydantic.v1.BaseSettings",
+}
 DEPENDS_NAMES = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends",
                  "fastapi.params.Security"}
 PARAM_SOURCES = {
@@ -235,9 +237,9 @@ def is_collection_annotation(expr: Expr | None) -> bool:
 
 def annotated_metadata(expr: Expr | None) -> list[Expr]:
     """The metadata of `Annotated[T, meta1, meta2]` (empty for other annotations)."""
-    if isinstance(expr, Subscript) and isinstance(expr.value, Name):
-        if last_part(expr.value.dotted) == "Annotated":
-            return list(expr.index[1:])
+    if (isinstance(expr, Subscript) and isinstance(expr.value, Name)
+            and last_part(expr.value.dotted) == "Annotated"):
+        return list(expr.index[1:])
     return []
 
 
@@ -259,7 +261,9 @@ def function_by_qualname(module: ModuleFacts, qualname: str) -> FunctionFact | N
 def is_depends(expr: Expr | None) -> bool:
     if not isinstance(expr, Call) or not isinstance(expr.func, Name):
         return False
-    return expr.func.qname in DEPENDS_NAMES or last_part(expr.func.dotted) in ("Depends", "Security")
+    if expr.func.qname in DEPENDS_NAMES:
+        return True
+    return last_part(expr.func.dotted) in ("Depends", "Security")
 
 
 def param_dependency(param: Param) -> Call | None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.rules import rule_classes
 from scanner.results import PASS
+from scanner.rules import rule_classes
 
 from .rule_harness import run_rule
 
