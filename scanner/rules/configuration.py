@@ -151,6 +151,17 @@ def _class_list(classes: list[ClassRef]) -> str:
     return ", ".join(f"{cls.name} ({module.path}:{cls.line})" for module, cls in classes[:5])
 
 
+def _secret_fields_or_na(rule: Rule, project: Project):
+    """The secret-like settings fields CFG-002/003 judge, or the `na` result when none."""
+    classes = settings_classes(project)
+    if not classes:
+        return [], _no_settings(rule)
+    fields = secret_like_fields(project, classes)
+    if not fields:
+        return [], rule.not_applicable(f"no secret-like fields in {_class_list(classes)}")
+    return fields, None
+
+
 def _no_settings(rule: Rule) -> CheckResult:
     return rule.not_applicable("no Pydantic BaseSettings class found in app code, so there are "
                                "no settings fields to examine")
@@ -390,12 +401,9 @@ class Cfg002SecretStr(Rule):
     ]
 
     def check(self, project: Project) -> CheckResult:
-        classes = settings_classes(project)
-        if not classes:
-            return _no_settings(self)
-        fields = secret_like_fields(project, classes)
-        if not fields:
-            return self.not_applicable(f"no secret-like fields in {_class_list(classes)}")
+        fields, not_applicable = _secret_fields_or_na(self, project)
+        if not_applicable is not None:
+            return not_applicable
         typed = [(ref, *secret_field_type(project, ref[2].annotation)) for ref in fields]
         metric = {"secret_str": sum(kind == "secret" for _, kind, _ in typed),
                   "secret_like": len(typed)}
@@ -454,12 +462,9 @@ class Cfg003FailFastSecrets(Rule):
     ]
 
     def check(self, project: Project) -> CheckResult:
-        classes = settings_classes(project)
-        if not classes:
-            return _no_settings(self)
-        fields = secret_like_fields(project, classes)
-        if not fields:
-            return self.not_applicable(f"no secret-like fields in {_class_list(classes)}")
+        fields, not_applicable = _secret_fields_or_na(self, project)
+        if not_applicable is not None:
+            return not_applicable
         defaulted = [ref for ref in fields if secret_literal(ref[2].value)]
         metric = {"with_literal_default": len(defaulted), "secret_like": len(fields)}
         if defaulted:
