@@ -63,15 +63,19 @@ def _misses_gate(report: dict, fail_under: float | None) -> bool:
 
 def _emit(report: dict, fmt: str, color: bool) -> None:
     if fmt == "json":
-        json.dump(report, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _write_json(report)
     elif fmt == "sarif":
-        json.dump(render_sarif(report, rules_meta()), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        _write_json(render_sarif(report, rules_meta()))
     else:
         sys.stdout.write(render_text(report, color=color))
         if not report.get("status"):
             sys.stdout.write("\n")
+
+
+def _write_json(document: dict) -> None:
+    # One string, one write: `json.dump` would stream ~200k small writes for a big report.
+    sys.stdout.write(json.dumps(document, indent=2))
+    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

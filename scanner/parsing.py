@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .files import TreeReader
-from .python.extract import ParseFailure, extract_facts, raise_recursion_limit
 from .python.facts import ModuleFacts
 
 EXTRACTOR_VERSION = "4"
@@ -75,6 +74,10 @@ class FactCache:
 
 
 def _parse_one(task: tuple[str, str]) -> tuple[str, ModuleFacts | None, str | None]:
+    # Imported here: libcst takes a tenth of a second to import, and a fully cached
+    # scan never parses (workers are forked after the first import, so pay it once).
+    from .python.extract import ParseFailure, extract_facts
+
     path, source = task
     try:
         return path, extract_facts(path, source), None
@@ -85,6 +88,8 @@ def _parse_one(task: tuple[str, str]) -> tuple[str, ModuleFacts | None, str | No
 
 
 def _worker_init() -> None:
+    from .python.extract import raise_recursion_limit
+
     raise_recursion_limit()
     gc.freeze()
     # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
@@ -148,6 +153,10 @@ def _cyclic_gc_paused():
 
 
 def _run(pending: list[tuple[str, str]], jobs: int | None):
+    if not pending:
+        return
+    from .python.extract import raise_recursion_limit
+
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(pending) < PARALLEL_MIN_FILES:
         raise_recursion_limit()
