@@ -115,7 +115,7 @@ def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None =
     _check_root(root, app_root)
     inventory = collect(root, config.exclude)
     collected = time.perf_counter()
-    outcome = parse_files(root, inventory.python, cache_dir, jobs)
+    outcome = parse_files(root, inventory.python, cache_dir, jobs, inventory.sizes)
     parsed = time.perf_counter()
     with _facts_out_of_full_collections():
         reader = TreeReader(root)
@@ -128,8 +128,10 @@ def analyse(root: Path, *, app_root: str | None = None, cache_dir: Path | None =
         results = run_rules(project, rules, jobs) if project.service.has_app else []
         if project.service.has_app:
             annotate_inventory(project)
+        # Only files whose bytes mention the marker can hold waiver comments.
+        commented = [p for p in inventory.python if p in outcome.waiver_candidates]
         waivers = waivers_of_tree(results, config.waivers, config.source, reader,
-                                  inventory.python, {rule.id for rule in rules})
+                                  commented, {rule.id for rule in rules})
     decided = time.perf_counter()
     errors = [FileIssue(p, r) for p, r in sorted(outcome.errors.items())]
     timings = {

@@ -1,7 +1,8 @@
 """Stage 2: parse every Python file once, in parallel, with a content-hash cache.
 
-Workers parse and extract facts; only the facts travel back. An unchanged file (same
-path and bytes, same extractor version) is loaded from the cache instead of parsed.
+Each worker reads its own files (through the guarded TreeReader), looks them up in the
+facts cache, and parses and extracts only the misses; only facts travel back. An unchanged
+file (same path and bytes, same extractor version) is loaded from the cache, not parsed.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .files import TreeReader
+from .files import MAX_PYTHON_BYTES, TreeReader, decode_python
 from .python.facts import ModuleFacts
+from .waivers import MARKER as WAIVER_MARKER
 
 EXTRACTOR_VERSION = "4"
 PARALLEL_MIN_FILES = 48
@@ -28,6 +30,8 @@ class ParseOutcome:
     errors: dict[str, str] = field(default_factory=dict)
     cached: int = 0
     parsed: int = 0
+    # Files whose text mentions the waiver marker; only these are read again for waivers.
+    waiver_candidates: set[str] = field(default_factory=set)
 
 
 def _cache_key(path: str, data: bytes) -> str:
@@ -36,6 +40,23 @@ def _cache_key(path: str, data: bytes) -> str:
     digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(data)
     return digest.hexdigest()
+
+
+def _usable(value: object) -> ModuleFacts | tuple[str] | None:
+    """Facts or a one-string error tuple; anything else is a damaged cache entry."""
+    if isinstance(value, ModuleFacts):
+        return value
+    if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], str):
+        return value
+    return None
+
+
+def _unpickled(blob: bytes) -> ModuleFacts | tuple[str] | None:
+    # Unpickling damaged bytes can raise almost anything (UnicodeDecodeError, IndexError...).
+    try:
+        return _usable(pickle.loads(blob))
+    except Exception:
+        return None
 
 
 class FactCache:
@@ -47,96 +68,135 @@ class FactCache:
     def _file(self, key: str) -> Path:
         return self.directory / key[:2] / f"{key}.pkl"
 
-    def load(self, key: str) -> ModuleFacts | tuple[str] | None:
-        """The stored facts or error reason; None for a miss or a damaged entry (unpickling
-        damaged bytes can raise almost anything, e.g. UnicodeDecodeError, IndexError)."""
+    def load_blob(self, key: str) -> bytes | None:
         try:
             with open(self._file(key), "rb") as handle:
-                value = pickle.load(handle)
-        except Exception:
+                return handle.read()
+        except OSError:
             return None
-        if isinstance(value, ModuleFacts):
-            return value
-        if isinstance(value, tuple) and len(value) == 1 and isinstance(value[0], str):
-            return value
-        return None
 
-    def store(self, key: str, value: ModuleFacts | tuple[str]) -> None:
+    def load(self, key: str) -> ModuleFacts | tuple[str] | None:
+        """The stored facts or error reason; None for a miss or a damaged entry."""
+        blob = self.load_blob(key)
+        return _unpickled(blob) if blob is not None else None
+
+    def store_blob(self, key: str, blob: bytes) -> None:
         target = self._file(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             temporary = target.with_suffix(f".{os.getpid()}.tmp")
             with open(temporary, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(blob)
             os.replace(temporary, target)
         except OSError:
             pass  # a cache that cannot be written only costs speed
 
-
-def _parse_one(task: tuple[str, str]) -> tuple[str, ModuleFacts | None, str | None]:
-    # Imported here: libcst takes a tenth of a second to import, and a fully cached
-    # scan never parses (workers are forked after the first import, so pay it once).
-    from .python.extract import ParseFailure, extract_facts
-
-    path, source = task
-    try:
-        return path, extract_facts(path, source), None
-    except ParseFailure as exc:
-        return path, None, str(exc)
-    except MemoryError:
-        return path, None, "out of memory while parsing"
+    def store(self, key: str, value: ModuleFacts | tuple[str]) -> None:
+        self.store_blob(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _worker_init() -> None:
-    from .python.extract import raise_recursion_limit
+# --- one file, in whichever process handles it ------------------------------------------
 
-    raise_recursion_limit()
-    gc.freeze()
-    # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
-    # collector would only re-scan every live node again and again while a file parses.
-    gc.disable()
+@dataclass(slots=True)
+class FileResult:
+    """What became of one file. `facts` may still be a pickled blob (from the cache, or
+    pickled once for both the cache and the trip back); the parent unpickles it."""
+
+    path: str
+    facts: ModuleFacts | bytes | None = None
+    error: str | None = None
+    from_cache: bool = False
+    parsed: bool = False  # handed to the parser (a parse error counts; unreadable does not)
+    mentions_waivers: bool = False
 
 
-def parse_files(root: Path, paths: list[str], cache_dir: Path | None = None,
-                jobs: int | None = None) -> ParseOutcome:
-    outcome = ParseOutcome()
-    reader = TreeReader(root)
-    cache = FactCache(cache_dir) if cache_dir is not None else None
-    pending: list[tuple[str, str]] = []
-    keys: dict[str, str] = {}
-    for path in paths:
-        data = reader.read_bytes(path, limit=2 * 1024 * 1024)
+class FileProcessor:
+    """Read -> cache lookup -> parse and extract -> cache store, for files of one tree."""
+
+    def __init__(self, root: Path, cache_dir: Path | None, blobs: bool) -> None:
+        self.reader = TreeReader(root)
+        self.cache = FactCache(cache_dir) if cache_dir is not None else None
+        self.blobs = blobs  # send cached facts back as bytes (a worker) or as objects
+
+    def __call__(self, path: str) -> FileResult:
+        data = self.reader.read_bytes(path, limit=MAX_PYTHON_BYTES)
         if data is None:
-            outcome.errors[path] = reader.problems.get(path, "unreadable")
-            continue
-        if cache is not None:
-            keys[path] = key = _cache_key(path, data)
-            hit = cache.load(key)
-            if isinstance(hit, ModuleFacts):
-                outcome.modules[path] = hit
-                outcome.cached += 1
-                continue
-            if isinstance(hit, tuple):
-                outcome.errors[path] = hit[0]
-                outcome.cached += 1
-                continue
-        from .files import decode_python
-
+            return FileResult(path, error=self.reader.problems.get(path, "unreadable"))
+        result = FileResult(path, mentions_waivers=WAIVER_MARKER in data.lower())
+        key = _cache_key(path, data) if self.cache is not None else ""
+        if self.cache is not None and self._from_cache(key, result):
+            return result
         source, problem = decode_python(data)
         if source is None:
-            outcome.errors[path] = problem or "undecodable"
-            continue
-        pending.append((path, source))
+            result.error = problem or "undecodable"
+            return result
+        self._parse(path, source, result)
+        if self.cache is not None:
+            self._store(key, result)
+        return result
+
+    def _from_cache(self, key: str, result: FileResult) -> bool:
+        blob = self.cache.load_blob(key)
+        value = _unpickled(blob) if blob is not None else None
+        if value is None:
+            return False
+        result.from_cache = True
+        if isinstance(value, tuple):
+            result.error = value[0]
+        else:
+            result.facts = blob if self.blobs else value
+        return True
+
+    def _parse(self, path: str, source: str, result: FileResult) -> None:
+        # Imported here: libcst takes a tenth of a second to import, and a fully cached
+        # scan never parses (workers are forked after the first import, so pay it once).
+        from .python.extract import ParseFailure, extract_facts
+
+        result.parsed = True
+        try:
+            result.facts = extract_facts(path, source)
+        except ParseFailure as exc:
+            result.error = str(exc) or "could not parse"
+        except MemoryError:
+            result.error = "out of memory while parsing"
+
+    def _store(self, key: str, result: FileResult) -> None:
+        if result.facts is None:
+            self.cache.store(key, (result.error or "",))
+            return
+        blob = pickle.dumps(result.facts, protocol=pickle.HIGHEST_PROTOCOL)
+        self.cache.store_blob(key, blob)
+        if self.blobs:
+            result.facts = blob  # one pickling serves the cache and the trip back
+
+
+# --- the whole tree ----------------------------------------------------------------------
+
+def parse_files(root: Path, paths: list[str], cache_dir: Path | None = None,
+                jobs: int | None = None, sizes: dict[str, int] | None = None) -> ParseOutcome:
+    """Facts of every readable, parsable file in `paths`, and why the others were not."""
+    outcome = ParseOutcome()
+    facts: dict[str, ModuleFacts] = {}
+    errors: dict[str, str] = {}
     with _cyclic_gc_paused():
-        for path, facts, error in _run(pending, jobs):
-            outcome.parsed += 1
-            if facts is not None:
-                outcome.modules[path] = facts
-            else:
-                outcome.errors[path] = error or "could not parse"
-            if cache is not None:
-                cache.store(keys[path], facts if facts is not None else (error or "",))
+        for result in _run(root, paths, cache_dir, jobs, sizes or {}):
+            _record(result, facts, errors, outcome)
+    # In the order given, whichever worker finished first: reports stay deterministic.
+    outcome.modules = {path: facts[path] for path in paths if path in facts}
+    outcome.errors = {path: errors[path] for path in paths if path in errors}
     return outcome
+
+
+def _record(result: FileResult, facts: dict, errors: dict, outcome: ParseOutcome) -> None:
+    if result.mentions_waivers:
+        outcome.waiver_candidates.add(result.path)
+    outcome.cached += result.from_cache
+    outcome.parsed += result.parsed
+    value = _unpickled(result.facts) if isinstance(result.facts, bytes) else result.facts
+    if isinstance(value, ModuleFacts):
+        facts[result.path] = value
+    else:
+        errors[result.path] = result.error or "could not parse"
 
 
 @contextmanager
@@ -152,19 +212,41 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def _run(pending: list[tuple[str, str]], jobs: int | None):
-    if not pending:
+_worker_processor: FileProcessor | None = None
+
+
+def _worker_init(root: Path, cache_dir: Path | None) -> None:
+    from .python.extract import raise_recursion_limit
+
+    global _worker_processor
+    _worker_processor = FileProcessor(root, cache_dir, blobs=True)
+    raise_recursion_limit()
+    gc.freeze()
+    # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
+    # collector would only re-scan every live node again and again while a file parses.
+    gc.disable()
+
+
+def _in_worker(path: str) -> FileResult:
+    return _worker_processor(path)
+
+
+def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
+         sizes: dict[str, int]):
+    if not paths:
         return
+    # Imported before any fork, so workers inherit libcst instead of importing it each.
     from .python.extract import raise_recursion_limit
 
     workers = jobs or os.cpu_count() or 1
-    if workers <= 1 or len(pending) < PARALLEL_MIN_FILES:
+    if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
         raise_recursion_limit()
-        for task in pending:
-            yield _parse_one(task)
+        processor = FileProcessor(root, cache_dir, blobs=False)
+        for path in paths:
+            yield processor(path)
         return
     # Largest files first so one big file does not finish last on its own.
-    pending = sorted(pending, key=lambda t: len(t[1]), reverse=True)
+    ordered = sorted(paths, key=lambda p: sizes.get(p, 0), reverse=True)
     context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers, initializer=_worker_init) as pool:
-        yield from pool.imap_unordered(_parse_one, pending, chunksize=4)
+    with context.Pool(workers, initializer=_worker_init, initargs=(root, cache_dir)) as pool:
+        yield from pool.imap_unordered(_in_worker, ordered, chunksize=4)

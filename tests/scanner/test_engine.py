@@ -207,7 +207,7 @@ def test_it_scans_when_the_cache_folder_cannot_be_written(tmp_path):
 
 
 # ---- parallel path -----------------------------------------------------------------------
-def test_it_gives_the_same_report_in_parallel_and_serially(tmp_path):
+def many_handlers() -> dict[str, str]:
     files = dict(SERVICE)
     assert PARALLEL_MIN_FILES < 60
     for index in range(60):
@@ -218,12 +218,36 @@ def test_it_gives_the_same_report_in_parallel_and_serially(tmp_path):
             f"    return {{'n': {index}, 'limit': limit}}\n"
         )
     files["app/handlers/__init__.py"] = ""
+    return files
+
+
+def test_it_gives_the_same_report_in_parallel_and_serially(tmp_path):
+    files = many_handlers()
     tree = write(tmp_path / "tree", files)
     serial = scan_tree(tree, jobs=1)
     parallel = scan_tree(tree, jobs=2)
     assert parallel["timings"]["files_parsed"] == len(files)
     assert len(serial["endpoints"]) == 3 + 60
     assert without_timings(parallel) == without_timings(serial)
+
+
+def test_parallel_workers_share_the_facts_cache_and_skip_damaged_entries(tmp_path):
+    files = many_handlers()
+    files["app/handlers/h7.py"] += "# readyboard: ignore[TYP-003] reason=\"generated\"\n"
+    tree = write(tmp_path / "tree", files)
+    cache = tmp_path / "cache"
+    serial = scan_tree(tree, jobs=1)
+    first = scan_tree(tree, cache_dir=cache, jobs=2)
+    stored = sorted((cache / f"facts-v{EXTRACTOR_VERSION}").rglob("*.pkl"))
+    assert len(stored) == len(files)
+    stored[0].write_bytes(b"not a pickle at all")
+    touch_all(tree)
+    second = scan_tree(tree, cache_dir=cache, jobs=2)
+    assert first["timings"]["files_parsed"] == len(files)
+    assert second["timings"]["files_parsed"] == 1  # only the damaged entry
+    assert second["timings"]["files_cached"] == len(files) - 1
+    assert without_timings(second) == without_timings(first) == without_timings(serial)
+    assert any(w["path"] == "app/handlers/h7.py" for w in serial["waivers"])
 
 
 # ---- determinism and fingerprints --------------------------------------------------------
