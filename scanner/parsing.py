@@ -216,11 +216,13 @@ _worker_processor: FileProcessor | None = None
 
 
 def _worker_init(root: Path, cache_dir: Path | None) -> None:
+    from .python import libcst_validation
     from .python.extract import raise_recursion_limit
 
     global _worker_processor
     _worker_processor = FileProcessor(root, cache_dir, blobs=True)
     raise_recursion_limit()
+    libcst_validation.skip_for_this_process()
     gc.freeze()
     # Syntax trees hold no reference cycles, so reference counting frees them; the cyclic
     # collector would only re-scan every live node again and again while a file parses.
@@ -240,10 +242,13 @@ def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
 
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
+        from .python import libcst_validation
+
         raise_recursion_limit()
         processor = FileProcessor(root, cache_dir, blobs=False)
-        for path in paths:
-            yield processor(path)
+        with libcst_validation.skipped():
+            for path in paths:
+                yield processor(path)
         return
     # Largest files first so one big file does not finish last on its own.
     ordered = sorted(paths, key=lambda p: sizes.get(p, 0), reverse=True)
