@@ -239,6 +239,9 @@ def resolve_object(project: Project, objects: list[WebObject], module: ModuleFac
         for obj in objects:
             if obj.module is module and obj.scope == candidate_scope and obj.var == dotted:
                 return obj
+    helper = _function_taking(module, scope, dotted)
+    if helper is not None:
+        return _passed_argument(project, objects, module, helper, dotted, _depth)
     definition = project.lookup(_qualify(module, dotted))
     if definition is None:
         return _alias_in_scope(project, objects, module, scope, dotted, _depth)
@@ -266,6 +269,66 @@ def _alias_in_scope(project, objects, module, scope, dotted, depth) -> WebObject
         ):
             return _factory_result(project, objects, module, assignment, depth)
     return None
+
+
+def _function_taking(module: ModuleFacts, scope: str, name: str) -> FunctionFact | None:
+    """The innermost function around `scope` that has a parameter called `name`."""
+    if not scope or "." in name:
+        return None
+    for candidate_scope in _scope_chain(scope):
+        function = next((f for f in module.functions if f.qualname == candidate_scope), None)
+        if function is not None and function.param(name) is not None:
+            return function
+    return None
+
+
+def _passed_argument(project, objects, module, helper: FunctionFact, name: str,
+                     depth: int) -> WebObject | None:
+    """`def add_routes(app): app.include_router(...)` (a common set-up helper): the app or
+    router given for that parameter where the helper is called in the tree, or the app
+    whose `lifespan=` it is (FastAPI passes the app to its lifespan)."""
+    if _positional_index(helper, name) == 0:
+        for obj in objects:
+            lifespan = obj.kwargs.get("lifespan") if obj.kind == "app" else None
+            if isinstance(lifespan, Name) and _calls_function(project, obj.module, lifespan,
+                                                              module, helper):
+                return obj
+    for site_module, site, index in _calls_of_helper(project, module, helper, name):
+        argument = site.call.arg(index, name) if index >= 0 else site.call.kwargs.get(name)
+        if isinstance(argument, Name):
+            found = resolve_object(project, objects, site_module, site.scope, argument.dotted,
+                                   depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _calls_of_helper(project, module: ModuleFacts, helper: FunctionFact, name: str):
+    """Call sites of `helper` with the position its parameter `name` takes there (-1: only
+    by keyword). A method called as `self.helper(...)` is not passed `self`."""
+    position = _positional_index(helper, name)
+    for site_module, site in project.call_index.ending_with([helper.name]):
+        func = site.call.func
+        if not isinstance(func, Name):
+            continue
+        if func.dotted == f"self.{helper.name}" and helper.class_name is not None:
+            if site_module is module and site.scope.startswith(helper.parent + "."):
+                yield site_module, site, position - 1 if position > 0 else -1
+        elif _calls_function(project, site_module, func, module, helper):
+            yield site_module, site, position
+
+
+def _positional_index(function: FunctionFact, name: str) -> int:
+    positional = [p.name for p in function.params if p.kind in ("posonly", "pos")]
+    return positional.index(name) if name in positional else -1
+
+
+def _calls_function(project, site_module: ModuleFacts, func: Name, module: ModuleFacts,
+                    function: FunctionFact) -> bool:
+    if site_module is module and func.dotted == function.qualname:
+        return True
+    definition = project.definition_of(func)
+    return definition is not None and definition.node is function
 
 
 def _factory_result(project, objects, module, assignment, depth) -> WebObject | None:
@@ -316,13 +379,17 @@ def _receiver_method(func: Expr) -> tuple[str, str] | None:
     return None
 
 
-def _function_named(project: Project, module: ModuleFacts, expr: Expr | None
+def _function_named(project: Project, module: ModuleFacts, scope: str, expr: Expr | None
                     ) -> tuple[ModuleFacts, FunctionFact] | None:
+    """The handler a route call names: a function nested in the calling scope (a route
+    registered inside a set-up helper), one of the module, or an imported one."""
     if not isinstance(expr, Name):
         return None
-    for function in module.functions:
-        if function.qualname == expr.dotted:
-            return module, function
+    for candidate_scope in _scope_chain(scope):
+        qualname = f"{candidate_scope}.{expr.dotted}" if candidate_scope else expr.dotted
+        for function in module.functions:
+            if function.qualname == qualname:
+                return module, function
     definition = project.definition_of(expr)
     if definition is not None and definition.kind == "function":
         return definition.module, definition.node  # type: ignore[return-value]
@@ -365,7 +432,7 @@ def _call_route(project, objects, module, scope, call: Call) -> _Route | None:
         owner = resolve_object(project, objects, module, scope, split[0])
         if owner is None:
             return None
-        handler = _function_named(project, module, call.arg(1, "endpoint"))
+        handler = _function_named(project, module, scope, call.arg(1, "endpoint"))
         methods = project.constant(call.kwargs.get("methods"))
         methods = [m.upper() for m in methods] if isinstance(methods, list) else ["GET"]
         return _Route(owner, methods, _path_of(project, call), handler[1] if handler else None,
@@ -377,7 +444,7 @@ def _call_route(project, objects, module, scope, call: Call) -> _Route | None:
             owner = resolve_object(project, objects, module, scope, split[0])
             if owner is None:
                 return None
-            handler = _function_named(project, module, call.arg(0))
+            handler = _function_named(project, module, scope, call.arg(0))
             return _Route(owner, _route_methods(project, split[1], inner),
                           _path_of(project, inner), handler[1] if handler else None,
                           handler[0] if handler else module, inner)

@@ -264,3 +264,98 @@ def test_it_refuses_an_app_root_in_a_sibling_folder_sharing_the_name_prefix(tmp_
     write(tmp_path / "repo-other", {"main.py": "x = 1\n"})
     with pytest.raises(ScanInputError, match="app root"):
         scan_tree(tmp_path / "repo", app_root="../repo-other", jobs=1)
+
+
+SETUP_HELPER_TREE = {
+    "shop/__init__.py": "",
+    "shop/api.py": '''\
+from fastapi import APIRouter
+
+orders = APIRouter(prefix="/orders")
+
+
+@orders.get("/")
+async def list_orders() -> list[str]:
+    return []
+''',
+    "shop/routes.py": '''\
+from shop.api import orders
+
+
+def register_routes(app):
+    app.include_router(orders, prefix="/api")
+
+    async def ping() -> str:
+        return "pong"
+
+    app.add_api_route("/ping", ping)
+''',
+    "shop/main.py": '''\
+from fastapi import FastAPI
+
+from shop.routes import register_routes
+
+app = FastAPI()
+register_routes(app)
+''',
+}
+
+
+def test_it_follows_an_app_passed_to_a_set_up_helper_in_another_module(tmp_path):
+    report = scan_tree(write(tmp_path, SETUP_HELPER_TREE), jobs=1)
+    assert routes(report) == [("GET", "/api/orders/"), ("GET", "/ping")]
+    assert report["app_roots"][0]["endpoints"] == 2
+    handlers = {e["path"]: e["handler"] for e in report["endpoints"]}
+    assert handlers["/ping"] == "register_routes.ping"
+
+
+def test_it_follows_an_app_passed_to_a_set_up_method_of_a_server_class(tmp_path):
+    write(tmp_path, {"server.py": '''\
+from fastapi import APIRouter, FastAPI
+
+router = APIRouter()
+
+
+@router.get("/status")
+def status() -> str:
+    return "ok"
+
+
+class Server:
+    def __init__(self) -> None:
+        self.app = FastAPI()
+        self.configure(self.app, debug=False)
+
+    def configure(self, app: FastAPI, debug: bool) -> None:
+        app.include_router(router, prefix="/api/v1")
+'''})
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/api/v1/status")]
+    assert report["app_roots"][0]["endpoints"] == 1
+
+
+def test_it_follows_the_app_a_lifespan_receives(tmp_path):
+    write(tmp_path, {"main.py": '''\
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+router = APIRouter(prefix="/jobs")
+
+
+@router.get("/")
+def jobs() -> list[str]:
+    return []
+
+
+@asynccontextmanager
+async def lifespan(application: FastAPI):
+    application.include_router(router)
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+'''})
+    report = scan_tree(tmp_path, jobs=1)
+    assert report["app_roots"][0]["endpoints"] == 1
+    assert routes(report) == [("GET", "/jobs/")]
