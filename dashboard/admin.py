@@ -49,6 +49,7 @@ class RepositoryAdmin(admin.ModelAdmin):
         "app_root",
         "team",
         "tags",
+        "credential_name",
         "web_url",
         "active",
         "latest",

@@ -83,9 +83,14 @@ def credentials_dir() -> Path | None:
     return Path(value) if value else None
 
 
+def is_valid_name(name: str) -> bool:
+    """Letters, digits, `-` and `_`, starting with a letter or digit, at most 64 long."""
+    return bool(_NAME.match(name or ""))
+
+
 def load_credential(name: str) -> Credential:
     """The credential called `name`, or CredentialError saying where it was looked for."""
-    if not _NAME.match(name or ""):
+    if not is_valid_name(name):
         raise CredentialError(f"{name!r} is not a valid credential name")
     raw = os.environ.get(env_name(name), "")
     if not raw.strip():

@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from dashboard import git
+from dashboard.git.credentials import git_credential
 from dashboard.models import CheckResult, Evidence, Repository, Scan, ScanState
 from dashboard.queries.service import HEAVY_SCAN_FIELDS
 from dashboard.scans.diff import CheckState, Finding
@@ -84,9 +85,12 @@ def commits_between(repository: Repository, old_sha: str, new_sha: str) -> Commi
     if old_sha == new_sha:
         return CommitLog([])
     try:
-        commits = git.commits_between(
-            repository.url, old_sha, new_sha, branch=repository.branch, limit=COMMIT_LIMIT + 1
-        )
+        # A private repository's fetch needs the same named credential the scans use.
+        with git_credential(repository.credential_name):
+            commits = git.commits_between(
+                repository.url, old_sha, new_sha, branch=repository.branch,
+                limit=COMMIT_LIMIT + 1,
+            )  # fmt: skip
     except git.GitError as exc:
         return CommitLog([], _problem(exc))
     except Exception:

@@ -1,6 +1,7 @@
 """Bulk registration from a YAML or CSV catalogue of repositories.
 
-Each entry has the keys name, url, branch, app_root, team, tags. Entries are matched by name:
+Each entry has the keys name, url, branch, app_root, team, tags and credential (the name of
+a credential configured on the workers, for private repositories). Entries are matched by name:
 a known name is updated, a new one created. Every valid entry is applied in its own
 savepoint; an invalid one changes nothing and is reported with its row number.
 """
@@ -18,7 +19,9 @@ from django.db import transaction
 from dashboard.models import Repository
 from dashboard.registration.forms import CatalogueEntryForm, parse_tags
 
-KEYS = ("name", "url", "branch", "app_root", "team", "tags")
+KEYS = ("name", "url", "branch", "app_root", "team", "tags", "credential")
+# Catalogue keys that are named differently on the form (and the model).
+FORM_FIELD_OF = {"credential": "credential_name"}
 
 
 @dataclass
@@ -118,7 +121,8 @@ def _entry_data(entry: Any) -> dict[str, str]:
     for key, value in entry.items():
         if key not in KEYS or value is None:
             continue
-        data[key] = ", ".join(parse_tags(value)) if key == "tags" else str(value).strip()
+        field = FORM_FIELD_OF.get(key, key)
+        data[field] = ", ".join(parse_tags(value)) if key == "tags" else str(value).strip()
     return data
 
 
@@ -131,6 +135,7 @@ def _with_current_values(data: dict[str, str], instance: Repository | None) -> d
         "app_root": instance.app_root,
         "team": instance.team.name if instance.team else "",
         "tags": ", ".join(instance.tags),
+        "credential_name": instance.credential_name,
     }
     return {**current, "url": instance.url, **data}
 

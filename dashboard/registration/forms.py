@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from dashboard.git.credentials import is_valid_name
 from dashboard.models import Repository, Team
 from dashboard.registration.validation import (
     validate_app_root,
@@ -57,7 +58,10 @@ class RepositoryForm(forms.ModelForm):
 
     class Meta:
         model = Repository
-        fields = ["name", "url", "branch", "app_root", "team", "tags", "web_url", "active"]
+        fields = [
+            "name", "url", "branch", "app_root", "team", "tags", "credential_name", "web_url",
+            "active",
+        ]  # fmt: skip
 
     def __init__(self, *args, allow_local: bool | None = None, allow_create_team=False, **kw):
         super().__init__(*args, **kw)
@@ -93,6 +97,15 @@ class RepositoryForm(forms.ModelForm):
 
     def clean_app_root(self) -> str:
         return validate_app_root(self.cleaned_data["app_root"])
+
+    def clean_credential_name(self) -> str:
+        name = self.cleaned_data["credential_name"].strip()
+        if name and not is_valid_name(name):
+            raise ValidationError(
+                "A credential name uses letters, digits, '-' and '_' (at most 64), e.g. "
+                "'github-org'. It names a secret configured on the workers, not the secret."
+            )
+        return name
 
     def clean_team(self) -> Team | str | None:
         name = self.cleaned_data["team"].strip()
@@ -144,4 +157,4 @@ class CatalogueEntryForm(RepositoryForm):
     """One catalogue row: only the catalogue's keys, so web_url/active are never reset."""
 
     class Meta(RepositoryForm.Meta):
-        fields = ["name", "url", "branch", "app_root", "team", "tags"]
+        fields = ["name", "url", "branch", "app_root", "team", "tags", "credential_name"]

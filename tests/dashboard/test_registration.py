@@ -89,6 +89,21 @@ def test_it_registers_a_repository(payments_team):
 
 
 @pytest.mark.django_db
+def test_it_stores_a_named_credential_for_a_private_repository():
+    f = form({"credential_name": " github-org "})
+    assert f.is_valid(), f.errors
+    assert f.save().credential_name == "github-org"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["ghp_abc/def", "user:token", "-leading-dash", "has space"])
+def test_it_refuses_a_credential_name_that_looks_like_a_secret_or_path(value):
+    f = form({"credential_name": value})
+    assert not f.is_valid()
+    assert "names a secret configured on the workers" in f.errors["credential_name"][0]
+
+
+@pytest.mark.django_db
 def test_it_reports_duplicate_name(billing_repo):
     f = form({"name": "billing-api"})
     assert not f.is_valid()
@@ -231,6 +246,32 @@ def test_it_reports_unknown_keys():
     report = import_catalogue(text, "yaml", allow_local=False)
 
     assert "Unknown key(s): owner" in report.errors[0][1]
+
+
+@pytest.mark.django_db
+def test_it_imports_and_keeps_a_credential_name():
+    text = "- name: a-api\n  url: https://github.com/acme/a.git\n  credential: org-reader\n"
+    import_catalogue(text, "yaml", allow_local=False)
+    assert Repository.objects.get(name="a-api").credential_name == "org-reader"
+
+    # Re-importing without the key keeps it; a CSV column sets it too.
+    import_catalogue("- name: a-api\n  branch: release\n", "yaml", allow_local=False)
+    assert Repository.objects.get(name="a-api").credential_name == "org-reader"
+    csv_text = "name,url,credential\na-api,https://github.com/acme/a.git,other-reader\n"
+    report = import_catalogue(csv_text, "csv", allow_local=False)
+    assert report.updated == 1
+    assert Repository.objects.get(name="a-api").credential_name == "other-reader"
+
+
+@pytest.mark.django_db
+def test_it_reports_a_bad_credential_name_in_a_catalogue_row():
+    text = "- name: a-api\n  url: https://github.com/acme/a.git\n  credential: user:token\n"
+
+    report = import_catalogue(text, "yaml", allow_local=False)
+
+    assert report.errors[0][0] == 1
+    assert report.errors[0][1].startswith("credential_name: A credential name uses")
+    assert not Repository.objects.filter(name="a-api").exists()
 
 
 @pytest.mark.django_db

@@ -175,3 +175,42 @@ def test_it_turns_a_git_error_into_a_sentence(monkeypatch):
     assert log.commits == []
     assert "could not reach the repository" in log.problem
     assert "github.com" in log.problem
+
+
+def _local_repo_with_two_commits(tmp_path, settings, credential_name: str):
+    settings.READYBOARD_ALLOW_LOCAL_REPOS = True
+    settings.READYBOARD_GIT_CACHE_DIR = tmp_path / "cache"
+    origin = tmp_path / "origin"
+    init_repository(origin)
+    t0 = datetime(2025, 1, 6, tzinfo=UTC)
+    first = commit_files(origin, {"app.py": "x = 1\n"}, "First", t0)
+    last = commit_files(origin, {"app.py": "x = 2\n"}, "Private change", t0 + timedelta(1))
+    repo = Repository.objects.create(
+        name="private-api", url=origin.as_uri(), credential_name=credential_name
+    )
+    return repo, first, last
+
+
+def test_it_lists_commits_with_the_repositorys_named_credential(tmp_path, settings, monkeypatch):
+    from dashboard.queries.service_compare import commits_between
+
+    monkeypatch.setenv("READYBOARD_CREDENTIAL_ORG_READER", "ci-bot:s3cret-token")
+    repo, first, last = _local_repo_with_two_commits(tmp_path, settings, "org-reader")
+
+    log = commits_between(repo, first, last)
+
+    assert log.problem == ""
+    assert [c.subject for c in log.commits] == ["Private change"]
+
+
+def test_it_says_which_credential_is_missing_when_listing_commits(tmp_path, settings, monkeypatch):
+    from dashboard.queries.service_compare import commits_between
+
+    monkeypatch.delenv("READYBOARD_CREDENTIAL_ORG_READER", raising=False)
+    settings.READYBOARD_CREDENTIALS_DIR = None
+    repo, first, last = _local_repo_with_two_commits(tmp_path, settings, "org-reader")
+
+    log = commits_between(repo, first, last)
+
+    assert log.commits == []
+    assert "'org-reader' is not configured" in log.problem
