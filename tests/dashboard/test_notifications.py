@@ -253,3 +253,23 @@ def test_it_sends_one_weekly_digest_per_target_and_week(
     assert payload["never_scanned"] == ["new-api"]
     (message,) = mail.outbox
     assert "Got worse:\n  billing-api:" in message.body
+
+
+def test_manage_py_scan_evaluates_alerts_like_a_worker(
+    degraded, webhook, monkeypatch, capsys, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    after = degraded[1]
+    monkeypatch.setattr(pipeline, "request_scan", lambda *args, **kwargs: after)
+    monkeypatch.setattr(pipeline, "run_scan", lambda scan_id: Scan.objects.get(pk=scan_id))
+    enqueued = []
+    monkeypatch.setattr(service, "enqueue_delivery", enqueued.append)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("scan", "billing-api")
+
+    delivery = Delivery.objects.get(scan=after, kind=DeliveryKind.ALERT)
+    assert delivery.target == webhook
+    assert enqueued == [delivery.pk]
+    assert "alerts queued for: platform-hook" in capsys.readouterr().out

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dashboard.models import Repository, Scan, ScanState, Trigger
+from dashboard.notifications import service as notifications
 from dashboard.scans import pipeline
 from dashboard.scans.errors import describe
 
@@ -30,8 +31,21 @@ class Command(BaseCommand):
         # A scan another worker already claimed is awaited instead of run twice.
         finished = pipeline.run_scan(scan.pk) or self._wait(scan.pk)
         self.stdout.write(summary_line(repository.name, finished))
+        if finished.state == ScanState.SUCCEEDED:
+            self._evaluate_alerts(finished)
         if finished.state == ScanState.FAILED:
             raise CommandError("scan failed", returncode=1)
+
+    def _evaluate_alerts(self, scan: Scan) -> None:
+        """The same alerts a worker's scan would raise (the worker does it in a task hook)."""
+        try:
+            alerts = notifications.scan_stored(scan.pk)
+        except Exception as exc:  # the scan is stored; a broken alert must not undo that
+            self.stderr.write(f"alerts were not evaluated: {type(exc).__name__}: {exc}")
+            return
+        if alerts:
+            names = ", ".join(delivery.target.name for delivery in alerts)
+            self.stdout.write(f"alerts queued for: {names}")
 
     def _wait(self, scan_id: int) -> Scan:
         self.stderr.write(f"scan #{scan_id} is already running elsewhere; waiting for it")
