@@ -508,11 +508,14 @@ def _placements(project: Project, obj: WebObject, depth: int = 0
     own_prefix = own_prefix if isinstance(own_prefix, str) else ""
     own_deps = object_dependencies(project, obj)
     if obj.kind == "app":
-        placements = [(obj, "", own_deps)]
+        if not obj.mounted_into or depth >= 8:
+            return [(obj, "", own_deps)]
+        # A mounted app serves its routes under the mount path only.
+        placements = []
         for parent, mount_path in obj.mounted_into:
             for app, prefix, deps in _placements(project, parent, depth + 1):
                 placements.append((app, prefix + mount_path, own_deps + deps))
-        return placements if depth < 8 else [(obj, "", own_deps)]
+        return placements
     if not obj.includes or depth > 8:
         return [(None, own_prefix, own_deps)]
     placements = []

@@ -359,3 +359,28 @@ app = FastAPI(lifespan=lifespan)
     report = scan_tree(tmp_path, jobs=1)
     assert report["app_roots"][0]["endpoints"] == 1
     assert routes(report) == [("GET", "/jobs/")]
+
+
+def test_a_mounted_app_serves_its_routes_under_the_mount_path_only(tmp_path):
+    write(tmp_path, {"main.py": '''\
+from fastapi import FastAPI
+
+app = FastAPI()
+admin = FastAPI()
+
+
+@app.get("/home")
+def home() -> str:
+    return "home"
+
+
+@admin.get("/users")
+def users() -> list[str]:
+    return []
+
+
+app.mount("/admin", admin)
+'''})
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/admin/users"), ("GET", "/home")]
+    assert report["app_roots"][0]["endpoints"] == 2
