@@ -6,7 +6,9 @@ renamed into its own feature package of one big service), then prints:
   - `ast.parse` of the same files, and `bandit -r` on the tree, for context
   - a full scan (all cores, no cache), and a rescan with a warm cache
   - peak memory of the scanning process and its workers
-Run: .venv/bin/python benchmarks/scanner_bench.py [--files 2000] [--keep DIR]
+Run: .venv/bin/python benchmarks/scanner_bench.py [--files 2000] [--keep DIR] [--repeat 3]
+With --repeat N, the floor, the full scan and the rescans run N times each, interleaved, and
+the medians are printed (a 2-core machine is noisy; one run can be off by 20%).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -129,6 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--keep", type=Path, help="build the tree here and keep it")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measure (median)")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="readyboard-bench-"))
     if root.exists() and any(root.iterdir()):
@@ -139,17 +143,28 @@ def main() -> None:
     print(f"tree: {root}  python files: {len(files)} ({count} written)  lines: {lines}  "
           f"cores: {os.cpu_count()}")
 
-    floor = time_libcst_floor(files)
     ast_time = time_ast(files)
     bandit = time_bandit(root)
-    full, report, peak_full = time_scan(root, None)
-    cache_dir = Path(tempfile.mkdtemp(prefix="readyboard-cache-"))
-    time_scan(root, cache_dir)  # warm the cache
-    cached, cached_report, _ = time_scan(root, cache_dir)
-    changed_file = files[len(files) // 2]
-    changed_file.write_text(changed_file.read_text(encoding="utf-8") + "\n# edited\n",
-                            encoding="utf-8")
-    one_changed, changed_report, _ = time_scan(root, cache_dir)
+    floors, fulls, cacheds, changeds = [], [], [], []
+    for _ in range(args.repeat):
+        floors.append(time_libcst_floor(files))
+        full, report, peak_full = time_scan(root, None)
+        fulls.append(full)
+        cache_dir = Path(tempfile.mkdtemp(prefix="readyboard-cache-"))
+        time_scan(root, cache_dir)  # warm the cache
+        cached, cached_report, _ = time_scan(root, cache_dir)
+        cacheds.append(cached)
+        changed_file = files[len(files) // 2]
+        changed_file.write_text(changed_file.read_text(encoding="utf-8") + "\n# edited\n",
+                                encoding="utf-8")
+        one_changed, changed_report, _ = time_scan(root, cache_dir)
+        changeds.append(one_changed)
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    floor, full = statistics.median(floors), statistics.median(fulls)
+    cached, one_changed = statistics.median(cacheds), statistics.median(changeds)
+    if args.repeat > 1:
+        print("runs (s): floor " + " ".join(f"{x:.2f}" for x in floors)
+              + " | full " + " ".join(f"{x:.2f}" for x in fulls))
 
     rows = [
         ("libcst parse floor (1 process)", floor, ""),
@@ -176,7 +191,6 @@ def main() -> None:
           f"endpoints {len(report['endpoints'])}  files scanned {report['files']['scanned']}")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
-    shutil.rmtree(cache_dir, ignore_errors=True)
     driver_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nmax rss of this driver: {driver_mib:.0f} MiB")
 
