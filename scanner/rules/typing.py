@@ -389,14 +389,20 @@ def is_counted_for_schema(project: Project, endpoint: Endpoint) -> bool:
     """Endpoints whose response a schema can describe (TYP-002's counted endpoints)."""
     if _hidden_from_schema(project, endpoint) or _is_204(project, endpoint.kw("status_code")):
         return False
+    return not sends_non_schema_response(project, endpoint)
+
+
+def sends_non_schema_response(project: Project, endpoint: Endpoint) -> bool:
+    """The endpoint answers with HTML, text, a redirect, a stream or a file, by its
+    `response_class` (route, router or app default) or its return annotation."""
     classes = [endpoint.kw("response_class"),
                endpoint.owner.kwargs.get("default_response_class")]
     if endpoint.app is not None:
         classes.append(endpoint.app.kwargs.get("default_response_class"))
     if any(_is_non_schema_response(project, c) for c in classes):
-        return False
+        return True
     returns = endpoint.function.returns if endpoint.function else None
-    return not any(_is_non_schema_response(project, p) for p in type_parts(project, returns))
+    return any(_is_non_schema_response(project, p) for p in type_parts(project, returns))
 
 
 class Typ002ResponseDeclared(Rule):
@@ -650,7 +656,9 @@ def c():
 
     @staticmethod
     def _findings(project: Project, endpoint: Endpoint) -> list[Evidence]:
-        if has_response_model(project, endpoint):
+        # An HTML/file/stream endpoint annotated `-> Any` sends no dict to type.
+        if has_response_model(project, endpoint) or sends_non_schema_response(project,
+                                                                              endpoint):
             return []
         function = endpoint.function
         assert function is not None

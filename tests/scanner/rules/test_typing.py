@@ -178,6 +178,27 @@ def x() -> Out:
     assert result.status == PASS
 
 
+def test_html_page_annotated_any_is_not_an_untyped_dict_response(tmp_path):
+    result = run(Typ003NoUntypedDictResponses(), tmp_path, HEAD + """
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+pages = Jinja2Templates(directory="templates")
+
+@app.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Any:
+    return pages.TemplateResponse(request, "index.html", {"title": "Shop"})
+
+@app.get("/stats")
+def stats() -> Any:
+    return load_stats()
+""")
+    assert result.status == FAIL
+    assert [e.message for e in result.evidence] == [
+        "GET /stats is annotated to return an untyped dict/Any and has no response model"]
+
+
 # ---- TYP-004 -----------------------------------------------------------------------------
 def test_schema_extra_in_model_config_and_from_orm(tmp_path):
     result = run(Typ004PydanticV2(), tmp_path, HEAD + """
