@@ -445,6 +445,8 @@ def _endpoints_for(request: RequestSite, table: _RouteTable) -> list:
     if request.url is None:
         return []
     asked = _segments(request.url)
+    if request.any_prefix and all(WILDCARD in part for part in asked):
+        return []  # `client.get(f"{path}?q=1")`: nothing known, so it maps to no endpoint
     best: list = []
     best_score = -1
     for endpoint, methods, declared, _ in table.candidates(asked, request.any_prefix):

@@ -113,6 +113,30 @@ def test_endpoint_mapping_by_method_and_path_template(tmp_path):
     }
 
 
+def test_a_request_to_a_wholly_unknown_path_maps_to_no_endpoint(tmp_path):
+    parametrized = """import pytest
+from fastapi.testclient import TestClient
+
+from app.main import app
+
+client = TestClient(app)
+
+
+@pytest.mark.parametrize("path", ["/api/users/me", "/api/users/7"])
+def test_query_string(path):
+    client.get(f"{path}?verbose=1")
+
+
+def test_me():
+    client.get("/api/users/me")
+"""
+    project = _project(tmp_path, {"app/main.py": ROUTES, "tests/test_users.py": parametrized})
+    annotate_endpoint_tests(project)
+    tested = {e.label(): e.extra["tested_by"] for e in project.service.endpoints
+              if e.extra["tested_by"]}
+    assert tested == {"GET /api/users/me": ["tests/test_users.py:15"]}
+
+
 def test_untested_endpoints_get_an_empty_list(tmp_path):
     project = _project(tmp_path, {"app/main.py": ROUTES})
     annotate_endpoint_tests(project)
