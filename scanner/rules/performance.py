@@ -237,10 +237,16 @@ def collection_kind(project: Project, endpoint: Endpoint) -> str | None:
 
 
 def _library_paginated(project: Project, endpoint: Endpoint) -> bool:
-    """fastapi-pagination's `Page[...]` response models bring their own parameters."""
+    """fastapi-pagination's `Page[...]` response models bring their own parameters, also
+    when customised first (`CustomPage = Page.with_custom_options(size=...)`)."""
     annotation = _response_annotation(project, endpoint)
-    return any(isinstance(n, Name) and n.qname.startswith("fastapi_pagination")
-               for n in walk_expr(annotation))
+    return any(isinstance(n, Name) and (_from_pagination_library(n) or any(
+        isinstance(m, Name) and _from_pagination_library(m)
+        for m in walk_expr(project.resolve(n)))) for n in walk_expr(annotation))
+
+
+def _from_pagination_library(name: Name) -> bool:
+    return name.qname.startswith("fastapi_pagination")
 
 
 def _class_param_names(project: Project, module: ModuleFacts, cls: ClassFact) -> list[str]:

@@ -113,6 +113,25 @@ async def b(page_id: int):
     assert result.evidence[0].line == 14  # the def line of `b`
 
 
+def test_perf002_customised_library_page_brings_its_own_parameters(tmp_path):
+    main = HEAD + '''from fastapi import Query
+from fastapi_pagination import Page, add_pagination, paginate
+
+ShortPage = Page.with_custom_options(size=Query(10, le=50))
+
+
+@app.get("/tags", response_model=ShortPage[str])
+async def tags():
+    return paginate(["a", "b"])
+
+
+add_pagination(app)
+'''
+    result = run_rule(Perf002Pagination(), tmp_path, {"app/main.py": main})
+    assert result.status == PASS
+    assert result.metric == {"paginated": 1, "list_endpoints": 1}
+
+
 def test_perf002_pydantic_query_model_counts(tmp_path):
     main = HEAD + '''from typing import Annotated
 
