@@ -389,7 +389,9 @@ def _background_evidence(project: Project) -> Evidence | None:
     """Where BackgroundTasks or a task queue is used in app code."""
     for module, function in project.iter_functions():
         for param in function.params:
-            if any(isinstance(n, Name) and last_part(n.dotted) in BACKGROUND_NAMES
+            # Only the injected `BackgroundTasks`: a `background: BackgroundTask` parameter
+            # is Starlette's Response signature (a Response subclass), not work queued.
+            if any(isinstance(n, Name) and last_part(n.dotted) == "BackgroundTasks"
                    and n.qname.startswith(("fastapi", "starlette"))
                    for n in walk_expr(param.annotation)):
                 return project.evidence(module.path, function.line,

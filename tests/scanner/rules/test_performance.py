@@ -151,6 +151,24 @@ async def items(filters: Annotated[Filters, Query()]) -> list[int]:
     assert run_rule(Perf002Pagination(), tmp_path, {"app/main.py": main}).status == PASS
 
 
+def test_perf003_response_subclass_taking_a_background_task_is_no_background_work(tmp_path):
+    main = HEAD + '''from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
+
+
+class TimedResponse(JSONResponse):
+    def __init__(self, content, status_code: int = 200,
+                 background: BackgroundTask | None = None) -> None:
+        super().__init__(content, status_code, background=background)
+
+
+@app.get("/items")
+async def items():
+    return TimedResponse([])
+'''
+    assert run_rule(Perf003BackgroundWork(), tmp_path, {"app/main.py": main}).status == NA
+
+
 def test_perf003_na_when_no_background_work_and_no_email(tmp_path):
     main = HEAD + "\n\n@app.get('/x')\nasync def x():\n    return 1\n"
     assert run_rule(Perf003BackgroundWork(), tmp_path, {"app/main.py": main}).status == NA
