@@ -7,6 +7,7 @@ catches `Exception` and returns a response counts as a global handler.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from ..project import Project
@@ -81,7 +82,7 @@ class Handler:
     line: int
     end_line: int
     function: FunctionRef | None
-    kind: str = ""  # "own", "global", "http", "other"
+    kind: str = ""  # "own", "global", "http", "other", "unresolved"
 
 
 @dataclass(slots=True)
@@ -113,7 +114,15 @@ def _classify(project: Project, caught: Expr | None, own: set[tuple[str, str]]) 
         return "own"
     if last_part(caught.dotted) in HTTP_EXCEPTIONS:
         return "http"
+    if _unbound_name(caught):
+        return "unresolved"
     return "other"
+
+
+def _unbound_name(name: Name) -> bool:
+    """A loop variable or parameter (`for exc, handler in handlers.items(): ...`): neither
+    imported, defined in the tree nor a builtin, so what it catches is not known."""
+    return "." not in name.qname and not hasattr(builtins, name.qname)
 
 
 def find_error_handling(project: Project) -> ErrorHandling:
@@ -393,6 +402,11 @@ def x():
                                           "exceptions into responses", scope=f.qualname,
                                           snippet_lines=1) for m, f in handling.middleware]
             return self.passed(evidence)
+        unresolved = [h for h in handling.handlers if h.kind == "unresolved"]
+        if unresolved:
+            return self.unknown([_handler_evidence(
+                project, h, f"a handler is registered for `{_caught_label(h)}`, whose "
+                "exception class cannot be told from the code") for h in unresolved])
         if handling.handlers:
             return self.warned([_handler_evidence(
                 project, h, f"only a handler for {_caught_label(h)}; no handler for the "

@@ -66,6 +66,39 @@ def register(application: FastAPI) -> None:
     assert result.status == PASS
 
 
+def test_handlers_registered_in_a_loop_are_undecided_not_a_warning(tmp_path):
+    result = run(Err002GlobalHandler(), tmp_path, {
+        "app/main.py": HEAD + """from app.errors import HANDLERS
+
+for error_class, handler in HANDLERS.items():
+    app.add_exception_handler(error_class, handler)
+""",
+        "app/errors.py": ERRORS + """
+from fastapi.responses import JSONResponse
+
+
+async def on_not_found(request, exc):
+    return JSONResponse(status_code=404, content={"code": "not_found", "message": "x"})
+
+
+HANDLERS = {NotFoundError: on_not_found}
+"""})
+    assert result.status == UNKNOWN
+    assert [e.message for e in result.evidence] == [
+        "a handler is registered for `error_class`, whose exception class cannot be told "
+        "from the code"]
+
+
+def test_handler_for_a_builtin_error_only_warns(tmp_path):
+    result = run(Err002GlobalHandler(), tmp_path, HEAD + """
+async def on_value_error(request, exc):
+    return JSONResponse(status_code=400, content={"code": "bad", "message": "x"})
+
+app.add_exception_handler(ValueError, on_value_error)
+""")
+    assert result.status == WARN
+
+
 def test_status_500_handler_counts_as_global(tmp_path):
     result = run(Err002GlobalHandler(), tmp_path, HEAD + """
 async def on_500(request, exc):
