@@ -428,7 +428,7 @@ def _makefile_in(directory: str | None, context: FollowContext) -> MakefileFacts
     folder = posixpath.normpath(directory)
     for name in ("Makefile", "makefile", "GNUmakefile"):
         path = posixpath.join(folder, name) if folder != "." else name
-        if path in context.view.paths:
+        if path in context.view.index.path_set:
             return makefile.load(context.view, path)
     return None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +94,7 @@ def _lock_tool(path: str) -> str:
 def _collect_requirements(view: RepoView, facts: DepsFacts) -> None:
     seen: set[str] = set()
     pending = [(path, 0) for path in locate.nearest_group(view, kinds.REQUIREMENTS)]
-    known = set(view.paths)
+    known = view.index.path_set
     while pending:
         path, depth = pending.pop(0)
         if path in seen or depth > MAX_INCLUDE_DEPTH:
@@ -109,7 +110,7 @@ def _collect_requirements(view: RepoView, facts: DepsFacts) -> None:
 
 
 def parse_requirements(
-    path: str, text: str, known_paths: set[str] | None = None
+    path: str, text: str, known_paths: Set[str] | None = None
 ) -> RequirementsFile:
     result = RequirementsFile(path=path, is_input=path.endswith(".in"))
     for line, content in _logical_lines(text):

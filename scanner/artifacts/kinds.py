@@ -1,4 +1,8 @@
-"""The kinds of repository artefacts, by file name and folder (see locate.py)."""
+"""The kinds of repository artefacts, by file name and folder (see locate.py).
+
+A kind's finder also says which file names it may match (`AnchorFinder.may_match`), so a
+search skips the files its kind cannot match without looking at their folders.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,14 @@ import posixpath
 import re
 from collections.abc import Collection
 
-from scanner.artifacts.locate import Kind, any_of, in_own_folder, in_tool_folder, name_matches
+from scanner.artifacts.locate import (
+    AnchorFinder,
+    Kind,
+    any_of,
+    in_own_folder,
+    in_tool_folder,
+    name_matches,
+)
 
 _YAML = r"[^/]+\.ya?ml"
 
@@ -28,11 +39,12 @@ COMPOSE = Kind(
 )
 
 _K8S_FOLDERS = r"k8s|kubernetes|kube|deploy|deployment|deployments|manifests|helm|\.helm|charts?"
+_K8S_FILE = re.compile(r"\.(?:ya?ml|tpl)$")
 
 
 def _k8s_anchor(path: str, paths: Collection[str]) -> str | None:
     """YAML under a k8s/helm folder, or inside a Helm chart (a folder with Chart.yaml)."""
-    if not re.search(r"\.(?:ya?ml|tpl)$", path):
+    if not _K8S_FILE.search(path):
         return None
     parts = path.split("/")[:-1]
     for index, part in enumerate(parts):
@@ -43,7 +55,15 @@ def _k8s_anchor(path: str, paths: Collection[str]) -> str | None:
     return None
 
 
-K8S = Kind("k8s", "Kubernetes manifests/Helm charts (k8s/, deploy/, charts/, ...)", _k8s_anchor)
+def _may_be_k8s_file(name: str) -> bool:
+    return _K8S_FILE.search(name) is not None
+
+
+K8S = Kind(
+    "k8s",
+    "Kubernetes manifests/Helm charts (k8s/, deploy/, charts/, ...)",
+    AnchorFinder(_k8s_anchor, _may_be_k8s_file),
+)
 
 GITHUB_ACTIONS = in_tool_folder(r"\.github/workflows", _YAML)
 GITLAB_CI = any_of(
@@ -115,21 +135,31 @@ ENVFILE = Kind(
 )
 
 
+_PROXY_FOLDER = re.compile(r"nginx|traefik|caddy", re.IGNORECASE)
+_PROXY_FILE_IN_FOLDER = re.compile(r"\.(?:conf|template|ya?ml|toml)$|^Caddyfile")
+_PROXY_FILE = re.compile(r"nginx[^/]*\.conf(?:\.template)?|Caddyfile(?:\.[^/]+)?|[^/]+\.caddyfile"
+                         r"|traefik[^/]*\.(?:ya?ml|toml)", re.IGNORECASE)
+
+
 def _proxy_anchor(path: str, _paths: Collection[str]) -> str | None:
+    """A config file in an nginx/traefik/caddy folder, or one named after the proxy."""
     folder, name = posixpath.split(path)
-    parts = folder.split("/") if folder else []
-    for index, part in enumerate(parts):
-        if re.search(r"nginx|traefik|caddy", part, re.IGNORECASE) and re.search(
-            r"\.(?:conf|template|ya?ml|toml)$|^Caddyfile", name
-        ):
-            return "/".join(parts[:index])
-    if re.fullmatch(r"nginx[^/]*\.conf(?:\.template)?|Caddyfile(?:\.[^/]+)?|[^/]+\.caddyfile"
-                    r"|traefik[^/]*\.(?:ya?ml|toml)", name, re.IGNORECASE):
+    if _PROXY_FILE_IN_FOLDER.search(name):
+        parts = folder.split("/") if folder else []
+        for index, part in enumerate(parts):
+            if _PROXY_FOLDER.search(part):
+                return "/".join(parts[:index])
+    if _PROXY_FILE.fullmatch(name):
         return folder
     return None
 
 
-PROXY = Kind("proxy", "nginx/Caddy/Traefik configuration", _proxy_anchor)
+def _may_be_proxy_file(name: str) -> bool:
+    return bool(_PROXY_FILE_IN_FOLDER.search(name) or _PROXY_FILE.fullmatch(name))
+
+
+PROXY = Kind("proxy", "nginx/Caddy/Traefik configuration",
+             AnchorFinder(_proxy_anchor, _may_be_proxy_file))
 
 VULNSCAN = Kind(
     "vulnscan",

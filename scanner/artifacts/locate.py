@@ -9,20 +9,56 @@ then alphabetical), then each parent folder in turn. Folders of other tooling
 Each kind knows its *anchor*: the folder the artefact belongs to. For most kinds that is the
 file's own folder; for `.github/workflows/ci.yml` it is the folder holding `.github`, for
 `requirements/base.txt` the folder holding `requirements/`.
+
+Searches run once per view, kind and app root (memoised on the view's `PathIndex`), and only
+look at the files whose name the kind may match, so a tree of thousands of `.py` files costs
+little more than a small one.
 """
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import TypeVar
 
-from scanner.artifacts.view import RepoView
+from scanner.artifacts.view import PathIndex, RepoView
 
 IGNORED_FOLDERS = frozenset({".devcontainer", "docs"})
 
-AnchorFinder = Callable[[str, Collection[str]], "str | None"]
+T = TypeVar("T")
+
+Anchored = tuple[str, str, int]  # (path, anchor, name rank)
+# (distance, name rank, path, anchor): sorting the plain tuples puts the nearest first
+Ranked = list[tuple[tuple[int, int], int, str, str]]
+
+
+def _every_name(_name: str) -> bool:
+    return True
+
+
+def _same_folder(folder: str) -> str:
+    return folder
+
+
+@dataclass(slots=True, frozen=True)
+class AnchorFinder:
+    """The folder a file belongs to, or None when it is not of the kind.
+
+    `may_match` is a cheap test on the file name alone: when it says no, `find` would too,
+    so searches skip those files without looking at their folders. `of_folder`, when set,
+    is the anchor as a function of the file's folder alone (for names `may_match` accepts),
+    so a search for a broad name (`*.py`) can judge each folder once instead of each file.
+    """
+
+    find: Callable[[str, Collection[str]], str | None]
+    may_match: Callable[[str], bool] = _every_name
+    of_folder: Callable[[str], str | None] | None = None
+
+    def __call__(self, path: str, paths: Collection[str]) -> str | None:
+        return self.find(path, paths)
 
 
 @dataclass(slots=True, frozen=True)
@@ -58,22 +94,6 @@ def _folder(path: str) -> str:
     return posixpath.dirname(path)
 
 
-def _frontend_folders(paths: Collection[str]) -> set[str]:
-    return {_folder(path) for path in paths if posixpath.basename(path) == "package.json"}
-
-
-def is_ignored(path: str, chain: Collection[str], frontends: Collection[str]) -> bool:
-    """True for files inside tooling folders that are not part of the app root chain."""
-    parts = path.split("/")[:-1]
-    for index, part in enumerate(parts):
-        folder = "/".join(parts[: index + 1])
-        if folder in chain:
-            continue
-        if part in IGNORED_FOLDERS or folder in frontends:
-            return True
-    return False
-
-
 _CANONICAL_NAMES = frozenset(
     {"Dockerfile", "Containerfile", "docker-compose.yml", "docker-compose.yaml", "compose.yml",
      "compose.yaml", "README.md", "requirements.txt", "Makefile", ".pre-commit-config.yaml"}
@@ -81,9 +101,8 @@ _CANONICAL_NAMES = frozenset(
 _SECONDARY_NAME = re.compile(r"dev|test|local|debug|example|sample|ci\b|override", re.IGNORECASE)
 
 
-def _name_rank(path: str) -> int:
+def _rank_of_name(name: str) -> int:
     """Within one folder prefer the canonical file, then production variants, dev ones last."""
-    name = posixpath.basename(path)
     if name in _CANONICAL_NAMES:
         return 0
     if "prod" in name.lower():
@@ -101,33 +120,113 @@ def _distance(anchor: str, root: str, chain: list[str]) -> tuple[int, int] | Non
     return None
 
 
-def _ranked(view: RepoView, kind: Kind) -> list[tuple[tuple[int, int], str, str]]:
-    root = normalise_root(view.app_root)
-    chain = folders_up(view.app_root)
-    chain_set = set(chain)
-    frontends = _frontend_folders(view.paths) - chain_set
-    path_set = set(view.paths)
+class _Placement:
+    """Where folders stand for one app root; each folder is judged once, not once per file."""
+
+    def __init__(self, index: PathIndex, root: str) -> None:
+        self.root = root
+        self.chain = folders_up(root)
+        self.chain_set = frozenset(self.chain)
+        self.frontends = {_folder(path) for path in index.named("package.json")} - self.chain_set
+        self._ignored: dict[str, bool] = {"": False}
+        self._distances: dict[str, tuple[int, int] | None] = {}
+
+    def ignores(self, path: str) -> bool:
+        """True for files inside tooling folders that are not part of the app root chain."""
+        return self._folder_ignored(path.rpartition("/")[0])
+
+    def _folder_ignored(self, folder: str) -> bool:
+        ignored = self._ignored.get(folder)
+        if ignored is None:
+            parent, _, part = folder.rpartition("/")
+            ignored = self._folder_ignored(parent) or (
+                folder not in self.chain_set
+                and (part in IGNORED_FOLDERS or folder in self.frontends))
+            self._ignored[folder] = ignored
+        return ignored
+
+    def distance(self, anchor: str) -> tuple[int, int] | None:
+        if anchor not in self._distances:
+            self._distances[anchor] = _distance(anchor, self.root, self.chain)
+        return self._distances[anchor]
+
+    def rank(self, anchored: list[Anchored]) -> Ranked:
+        found = []
+        for path, anchor, name_rank in anchored:
+            distance = self.distance(anchor)
+            if distance is not None and not self.ignores(path):
+                found.append((distance, name_rank, path, anchor))
+        found.sort()  # a path has one anchor, so the anchor never decides the order
+        return found
+
+
+def _memoised(index: PathIndex, key: tuple, compute: Callable[[], T]) -> T:
+    """A result computed once per view (the index is dropped when the view's paths change)."""
+    if key not in index.derived:
+        index.derived[key] = compute()
+    return index.derived[key]
+
+
+def _anchored(index: PathIndex, kind: Kind) -> list[Anchored]:
+    """Every file of this kind with its anchor and name rank, whatever the app root.
+
+    Walks whichever is shorter: the files whose name may match (a Dockerfile: a handful), or
+    the folders, each judged once (`*.py` migrations: thousands of files, fewer folders).
+    """
+    finder = kind.anchor
+    ranks = {name: _rank_of_name(name) for name in index.by_name if finder.may_match(name)}
+    matching_files = sum(len(index.by_name[name]) for name in ranks)
+    if finder.of_folder is not None and matching_files > len(index.by_folder):
+        return _anchored_by_folder(index, finder.of_folder, ranks)
+    return _anchored_by_name(index, finder, ranks)
+
+
+def _anchored_by_name(index: PathIndex, finder: AnchorFinder,
+                      ranks: dict[str, int]) -> list[Anchored]:
     found = []
-    for path in view.paths:
-        anchor = kind.anchor(path, path_set)
-        if anchor is None or is_ignored(path, chain_set, frontends):
-            continue
-        distance = _distance(anchor, root, chain)
-        if distance is not None:
-            found.append((distance, anchor, path))
-    found.sort(key=lambda item: (item[0], _name_rank(item[2]), item[2]))
+    for name, name_rank in ranks.items():
+        for path in index.by_name[name]:
+            anchor = finder.find(path, index.path_set)
+            if anchor is not None:
+                found.append((path, anchor, name_rank))
     return found
+
+
+def _anchored_by_folder(index: PathIndex, of_folder: Callable[[str], str | None],
+                        ranks: dict[str, int]) -> list[Anchored]:
+    found = []
+    for folder, files in index.by_folder.items():
+        anchor = of_folder(folder)
+        if anchor is not None:
+            found += [(path, anchor, ranks[name]) for path, name in files if name in ranks]
+    return found
+
+
+def _ranked(view: RepoView, kind: Kind) -> Ranked:
+    index = view.index
+    root = normalise_root(view.app_root)
+    placement = _memoised(index, ("placement", root), lambda: _Placement(index, root))
+    anchored = _memoised(index, ("anchored", kind), lambda: _anchored(index, kind))
+    return _memoised(index, ("ranked", kind, root), lambda: placement.rank(anchored))
 
 
 def candidates(view: RepoView, kind: Kind) -> list[str]:
     """Every eligible file of this kind, nearest to the app root first."""
-    return [path for _, _, path in _ranked(view, kind)]
+    return [path for _distance, _rank, path, _anchor in _ranked(view, kind)]
+
+
+def candidate_anchors(view: RepoView, kind: Kind) -> set[str]:
+    """The anchors of every eligible file of this kind (for ANY_FILE_KIND: their folders)."""
+    return {anchor for _distance, _rank, _path, anchor in _ranked(view, kind)}
 
 
 def nearest(view: RepoView, kind: Kind) -> str | None:
     """The one file of this kind that is judged, or None when there is none."""
-    ranked = candidates(view, kind)
-    return ranked[0] if ranked else None
+    ranked = _ranked(view, kind)
+    if not ranked:
+        return None
+    _distance, _rank, path, _anchor = ranked[0]
+    return path
 
 
 def nearest_group(view: RepoView, kind: Kind) -> list[str]:
@@ -135,8 +234,8 @@ def nearest_group(view: RepoView, kind: Kind) -> list[str]:
     ranked = _ranked(view, kind)
     if not ranked:
         return []
-    best_anchor = ranked[0][1]
-    return [path for _, anchor, path in ranked if anchor == best_anchor]
+    *_, best_anchor = ranked[0]
+    return [path for _distance, _rank, path, anchor in ranked if anchor == best_anchor]
 
 
 def looked_in(kind: Kind, app_root: str, *more: Kind) -> str:
@@ -158,24 +257,35 @@ def in_own_folder(matches: Callable[[str], bool]) -> AnchorFinder:
     def anchor(path: str, _paths: Collection[str]) -> str | None:
         return _folder(path) if matches(posixpath.basename(path)) else None
 
-    return anchor
+    return AnchorFinder(anchor, matches, of_folder=_same_folder)
 
 
 def in_tool_folder(folder_pattern: str, file_pattern: str) -> AnchorFinder:
     """The artefact sits in a tool folder (`.github/workflows/`); it belongs to its parent."""
     folder_re = re.compile(folder_pattern)
     file_re = re.compile(file_pattern)
+    # A tail of the folder can only match if the folder ends with a match: one quick search
+    # rules out nearly every folder before the tails are tried one by one.
+    ends_with_match = re.compile(f"(?:{folder_pattern})\\Z")
+
+    @functools.lru_cache(maxsize=4096)  # many files share a folder; judge each folder once
+    def anchor_of_folder(folder: str) -> str | None:
+        if not ends_with_match.search(folder):
+            return None
+        parts = folder.split("/")
+        for depth in range(len(parts), 0, -1):  # the longest matching tail wins
+            if folder_re.fullmatch("/".join(parts[-depth:])):
+                return "/".join(parts[:-depth])
+        return None
+
+    def name_matches_file(name: str) -> bool:
+        return file_re.fullmatch(name) is not None
 
     def anchor(path: str, _paths: Collection[str]) -> str | None:
         folder, name = posixpath.split(path)
-        for depth in range(folder.count("/") + 1, 0, -1):
-            parent_parts = folder.split("/")
-            tail = "/".join(parent_parts[-depth:])
-            if folder_re.fullmatch(tail) and file_re.fullmatch(name):
-                return "/".join(parent_parts[:-depth])
-        return None
+        return anchor_of_folder(folder) if name_matches_file(name) else None
 
-    return anchor
+    return AnchorFinder(anchor, name_matches_file, of_folder=anchor_of_folder)
 
 
 def any_of(*finders: AnchorFinder) -> AnchorFinder:
@@ -186,7 +296,10 @@ def any_of(*finders: AnchorFinder) -> AnchorFinder:
                 return found
         return None
 
-    return anchor
+    def may_match(name: str) -> bool:
+        return any(finder.may_match(name) for finder in finders)
+
+    return AnchorFinder(anchor, may_match)
 
 
 def name_matches(pattern: str, flags: int = 0) -> Callable[[str], bool]:
@@ -194,4 +307,4 @@ def name_matches(pattern: str, flags: int = 0) -> Callable[[str], bool]:
     return lambda name: compiled.fullmatch(name) is not None
 
 
-ANY_FILE_KIND = Kind("any", "files", in_own_folder(lambda _name: True))
+ANY_FILE_KIND = Kind("any", "files", in_own_folder(_every_name))

@@ -47,17 +47,18 @@ def resolve_script(view: RepoView, reference: str, base_dirs: tuple[str, ...] = 
     cleaned = reference.strip().strip("'\"")
     if not cleaned or cleaned.endswith("/"):
         return None
-    known = set(view.paths)
+    known = view.index.path_set
     relative = cleaned.lstrip("/")
     for base in (*base_dirs, normalise_root(view.app_root), ""):
         candidate = posixpath.normpath(posixpath.join(base, relative)) if relative else ""
         if candidate in known:
             return candidate
-    return _unique_suffix_match(view.paths, relative)
+    return _unique_suffix_match(view, relative)
 
 
-def _unique_suffix_match(paths: list[str], relative: str) -> str | None:
+def _unique_suffix_match(view: RepoView, relative: str) -> str | None:
     parts = relative.split("/")
+    paths = view.index.named(parts[-1])  # every suffix ends with this file name
     for start in range(len(parts)):
         suffix = "/".join(parts[start:])
         matches = [path for path in paths if path == suffix or path.endswith("/" + suffix)]

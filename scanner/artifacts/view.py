@@ -2,8 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """`posixpath.split(path)`, with a quicker way through the usual "a/b/c.py"."""
+    folder, slash, name = path.rpartition("/")
+    if slash and (not folder or folder.endswith("/")):  # "/x", "a//x": posixpath's own rules
+        return posixpath.split(path)
+    return folder, name
+
+
+class PathIndex:
+    """A view's paths by file name and by folder, built once per view so that searches for
+    each artefact kind look names and folders up instead of looping over every path.
+
+    `derived` holds results computed from these paths by other modules (locate keeps its
+    ranked candidates there, keyed by kind and app root) so they are computed once per view.
+    """
+
+    __slots__ = ("_count", "_source", "by_folder", "by_name", "derived", "path_set")
+
+    def __init__(self, paths: list[str]) -> None:
+        self._source = paths
+        self._count = len(paths)
+        self.path_set = frozenset(paths)
+        by_name: defaultdict[str, list[str]] = defaultdict(list)
+        by_folder: defaultdict[str, list[tuple[str, str]]] = defaultdict(list)
+        for path in paths:
+            folder, name = split_path(path)
+            by_name[name].append(path)
+            by_folder[folder].append((path, name))
+        self.by_name: dict[str, list[str]] = dict(by_name)  # name -> paths, in `paths` order
+        self.by_folder: dict[str, list[tuple[str, str]]] = dict(by_folder)  # -> (path, name)
+        self.derived: dict[Hashable, Any] = {}
+
+    def describes(self, paths: list[str]) -> bool:
+        """False once the view's list was replaced or grew/shrank (then the index is rebuilt)."""
+        return paths is self._source and len(paths) == self._count
+
+    def named(self, name: str) -> list[str]:
+        return self.by_name.get(name, [])
 
 
 @dataclass(slots=True)
@@ -18,6 +61,14 @@ class RepoView:
     paths: list[str]
     read_text: Callable[[str], str | None]
     app_root: str = "."
+    _index: PathIndex | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def index(self) -> PathIndex:
+        """Path lookups for this view, built on first use and kept while `paths` is unchanged."""
+        if self._index is None or not self._index.describes(self.paths):
+            self._index = PathIndex(self.paths)
+        return self._index
 
     @classmethod
     def from_files(cls, files: Mapping[str, str], app_root: str = ".") -> RepoView:

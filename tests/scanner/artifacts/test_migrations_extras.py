@@ -46,3 +46,23 @@ def test_it_finds_locust_k6_benchmarks_and_postman_collections():
     facts = collect_extras(view)
     assert {e.tool for e in facts.profiling} == {"locust", "k6", "benchmarks"}
     assert {e.tool for e in facts.contract} == {"postman", "dredd"}
+
+
+def test_revisions_are_the_files_under_the_versions_folder_only():
+    view = make_view({
+        "alembic.ini": "[alembic]\nscript_location = alembic\n", "alembic/env.py": "",
+        "alembic/versions/001_init.py": "", "alembic/versions/sub/002_deep.py": "",
+        "alembic/versions/__pycache__/003.py": "", "alembic/versions/README": "",
+        "alembic/versions-old/x.py": "", "alembic/versions.bak/y.py": "",
+        "alembic/versions0/z.py": "", "alembic/versions2/w.py": "",
+    })
+    assert collect(view).alembic.revision_files == [
+        "alembic/versions/001_init.py", "alembic/versions/sub/002_deep.py"]
+
+
+def test_it_finds_benchmark_folders_once_each_outermost_first():
+    view = make_view({"bench/perf/a.py": "", "bench/perf/b.py": "", "bench/notes.md": "",
+                      "app/main.py": ""})
+    evidence = collect_extras(view).profiling
+    assert [(e.path, e.text) for e in evidence] == [
+        ("bench/perf/a.py", "bench/"), ("bench/perf/a.py", "bench/perf/")]

@@ -76,3 +76,9 @@ def test_it_reads_shell_script_commands_and_resolves_container_paths():
     assert resolve_script(view, "/app/docker/start.sh") == "docker/start.sh"
     assert resolve_script(view, "./scripts/test.sh") == "scripts/test.sh"
     assert resolve_script(view, "./missing.sh") is None
+
+
+def test_a_container_path_resolves_only_to_a_unique_repository_file():
+    view = make_view({"a/docker/start.sh": "", "b/docker/start.sh": "", "b/start.sh.bak": ""})
+    assert resolve_script(view, "/srv/a/docker/start.sh") == "a/docker/start.sh"
+    assert resolve_script(view, "/srv/docker/start.sh") is None  # two candidates
