@@ -462,6 +462,12 @@ _NOT_SECRET_SUFFIX = re.compile(
 _PROSE_NAME = re.compile(r"(?:_msg|_message|_error|_detail|_description|_label|_text|_title|"
                          r"_help|_hint|_field)$|^(?:msg|message|error|err|invalid|incorrect|"
                          r"missing|wrong)_")
+_TOKENIZER = re.compile(r"tokeni[sz][a-z]*")
+# `errors["api_key"] = "Set an API key first"`: a message filed under a field's name.
+_PROSE_CONTAINER = re.compile(r"^(?:errors?|messages?|msgs?|details?|labels?|hints?|"
+                              r"descriptions?|help_texts?)$")
+# A dict key that is no name (`"code id_token"`, an OAuth response type) names no secret.
+_KEY_LIKE = re.compile(r"^[A-Za-z_][\w.-]*$")
 _EXAMPLE_KEYS = {"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"}
 _ENUM_BASES = {"enum.Enum", "enum.StrEnum", "enum.IntEnum", "Enum", "StrEnum"}
 
@@ -471,6 +477,7 @@ def is_secret_like(name: str) -> bool:
     lowered = name.lower()
     if lowered == "tokenurl" or _NOT_SECRET_SUFFIX.search(lowered):
         return False
+    lowered = _TOKENIZER.sub("", lowered)  # a tokenizer splits text; it holds no token
     return any(word in lowered for word in _SECRET_WORDS)
 
 
@@ -572,7 +579,7 @@ class Sec012NoHardcodedSecrets(Rule):
         for node in _dicts_outside_examples(value):
             for key, item in zip(node.keys, node.values, strict=False):
                 name = key.value if isinstance(key, Const) and isinstance(key.value, str) else ""
-                if name and _flagged_name(name, item) and secret_literal(item):
+                if _KEY_LIKE.match(name) and _flagged_name(name, item) and secret_literal(item):
                     found.append(project.evidence(module.path, line, f"dict key `{name}` holds "
                                                   "a literal secret", end_line=end_line,
                                                   scope=scope))
@@ -594,10 +601,14 @@ class Sec012NoHardcodedSecrets(Rule):
 def _target_name(target: Expr) -> str:
     if isinstance(target, Name):
         return last_part(target.dotted)
-    if isinstance(target, Subscript) and target.index:
+    if isinstance(target, Subscript) and target.index and not _prose_container(target.value):
         key = target.index[0]
         return key.value if isinstance(key, Const) and isinstance(key.value, str) else ""
     return ""
+
+
+def _prose_container(expr: Expr | None) -> bool:
+    return isinstance(expr, Name) and bool(_PROSE_CONTAINER.match(last_part(expr.dotted).lower()))
 
 
 def _enum_scopes(project: Project, module: ModuleFacts) -> set[str]:

@@ -696,8 +696,10 @@ def test_secret_like_names_follow_scope_3_8():
     assert is_secret_like("githubApiKey")  # case-insensitive: contains "apikey"
     assert is_secret_like("apikey") and is_secret_like("credentials")
     for name in ("tokenUrl", "token_url", "TOKEN_TYPE", "API_KEY_HEADER", "password_min",
-                 "ACCESS_TOKEN_EXPIRE_MINUTES", "jwt_secret_algorithm", "api_key_name"):
+                 "ACCESS_TOKEN_EXPIRE_MINUTES", "jwt_secret_algorithm", "api_key_name",
+                 "default_tokenizer", "TOKENIZERS_PARALLELISM"):
         assert not is_secret_like(name), name
+    assert is_secret_like("tokenizer_api_token")  # a real token next to a tokenizer
 
 
 def test_sec012_precision_cases_pass(tmp_path):
@@ -725,6 +727,22 @@ class Login(BaseModel):
 ''',
         ".env": "SECRET_KEY=${SECRET_KEY}\nAPI_TOKEN=\nDEBUG=true\n",
         ".env.example": "SECRET_KEY=changethis\n"})
+    assert result.status == "pass", [e.message for e in result.evidence]
+
+
+def test_sec012_tokenizers_messages_and_response_types_are_no_secrets(tmp_path):
+    result = _check(Sec012NoHardcodedSecrets, tmp_path, APP + '''import os
+
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+RESPONSE_MODES = {"code": "query", "code id_token": "fragment"}
+
+
+def validate(config: dict) -> dict:
+    errors = {}
+    if not config.get("api_key"):
+        errors["api_key"] = "Set an API key to use the search provider."
+    return errors
+''')
     assert result.status == "pass", [e.message for e in result.evidence]
 
 
