@@ -21,6 +21,12 @@ _INSTALLER = re.compile(
 _TOOL_PACKAGES = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipenv", "pdm",
                             "virtualenv", "pip-tools"})
 _FROM_WHEELS = re.compile(r"--find-links|(?:^|\s)-f\s|--no-index|\.whl\b|/wheels?\b")
+_PYTHON_MANIFEST = re.compile(
+    r"(?:^|[\s/\[\"'])(?:pyproject\.toml|setup\.(?:py|cfg)|[\w.-]*requirements[\w.-]*\.(?:txt|in)"
+    r"|uv\.lock|poetry\.lock|pdm\.lock|Pipfile(?:\.lock)?)\b"
+)
+_PYTHON_SERVER = re.compile(
+    r"\b(?:uvicorn|gunicorn|hypercorn|granian|fastapi|python3?(?:\.\d+)?)\b")
 
 
 @dataclass(slots=True, frozen=True)
@@ -101,6 +107,8 @@ class DockerfileFacts:
     copies_from_stages: list[StageCopy] = field(default_factory=list)
     installs_in_final_stage: list[Instruction] = field(default_factory=list)  # app installs
     installs_from_wheels: list[Instruction] = field(default_factory=list)
+    # other Dockerfiles as near as this one that were passed over (RULES.md 3.10)
+    passed_over: list[str] = field(default_factory=list)
 
     @property
     def final_stage(self) -> Stage | None:
@@ -122,6 +130,18 @@ class DockerfileFacts:
             return entry  # shell-form ENTRYPOINT ignores CMD
         return entry + (self.cmd.argv if self.cmd else [])
 
+    @property
+    def builds_python_service(self) -> bool:
+        """The image installs a Python project or its manifests, or starts a Python server;
+        a tool image (FROM alpine, runs a binary) does neither."""
+        instructions = [item for stage in self.stages for item in stage.instructions]
+        return any(_installs_a_project(item) or _copies_a_manifest(item)
+                   for item in instructions) or self._starts_python()
+
+    def _starts_python(self) -> bool:
+        commands = [command for command in (self.entrypoint, self.cmd) if command is not None]
+        return any(_PYTHON_SERVER.search(command.raw) for command in commands)
+
     def multi_stage_verdict(self) -> str:
         """DEP-002: pass/warn/fail as the rule defines it."""
         if len(self.stages) < 2:
@@ -132,9 +152,22 @@ class DockerfileFacts:
 
 
 def collect(view: RepoView) -> DockerfileFacts | None:
-    path = locate.nearest(view, kinds.DOCKERFILE)
-    if path is None:
+    """The nearest Dockerfile; among equally near ones, the first that builds this Python
+    service (a tool image beside it, e.g. docker/amd-smi/, says nothing about the service)."""
+    tied = locate.equally_near(view, kinds.DOCKERFILE)
+    if not tied:
         return None
+    parsed = []
+    for path in tied:
+        facts = _read(view, path)
+        if facts.builds_python_service:
+            facts.passed_over = [other for other in tied if other != path]
+            return facts
+        parsed.append(facts)
+    return parsed[0]
+
+
+def _read(view: RepoView, path: str) -> DockerfileFacts:
     text, error = read_artifact(view, path)
     if text is None:
         return DockerfileFacts(path=path, error=error)
@@ -310,12 +343,47 @@ def _inside_any(folder: str, sources: list[str]) -> bool:
     return any(folder == root or folder.startswith(root + "/") for root in roots)
 
 
+def _install_segments(run: Instruction) -> list[str]:
+    """The parts of a RUN (split at &&, ||, ;) that run an installer."""
+    return [part for part in re.split(r"&&|\|\||;|\n", run.value) if _INSTALLER.search(part)]
+
+
 def _classify_install(facts: DockerfileFacts, run: Instruction) -> None:
-    segments = [part for part in re.split(r"&&|\|\||;|\n", run.value) if _INSTALLER.search(part)]
+    segments = _install_segments(run)
     if any(_FROM_WHEELS.search(part) for part in segments):
         facts.installs_from_wheels.append(run)
     elif any(not _installs_only_tools(part) for part in segments):
         facts.installs_in_final_stage.append(run)
+
+
+def _installs_a_project(item: Instruction) -> bool:
+    return item.name == "RUN" and any(
+        _installs_local_code(part) for part in _install_segments(item))
+
+
+_PROJECT_INSTALLER = re.compile(
+    r"\buv\s+sync\b|\b(?:poetry|pdm)\s+install\b|\bpipenv\s+(?:install|sync)\b")
+_REQUIREMENT_FLAG = re.compile(r"-r|--requirements?(?:=.*)?|-e|--editable(?:=.*)?|-r\S+")
+
+
+def _installs_local_code(segment: str) -> bool:
+    """An install of the checked-out project or its requirement files (`pip install .`,
+    `-r requirements.txt`, `uv sync`), not of a named tool from an index or a git URL."""
+    if _PROJECT_INSTALLER.search(segment):
+        return True
+    after = _INSTALLER.split(segment, maxsplit=1)[-1]
+    return any(_REQUIREMENT_FLAG.fullmatch(word) or _is_local_path(word)
+               for word in split_shell(after))
+
+
+def _is_local_path(word: str) -> bool:
+    if "://" in word or word.startswith(("-", "git+")):
+        return False
+    return word == "." or word.startswith((".", "/")) or "/" in word
+
+
+def _copies_a_manifest(item: Instruction) -> bool:
+    return item.name in ("COPY", "ADD") and _PYTHON_MANIFEST.search(item.value) is not None
 
 
 def _installs_only_tools(segment: str) -> bool:

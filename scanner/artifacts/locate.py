@@ -3,7 +3,9 @@
 An artefact counts when it sits anywhere under the app root, or directly in one of the
 folders on the path from the app root up to the repository root. When several of one kind
 exist, the nearest is judged: the app root itself, then deeper under it (shallowest first,
-then alphabetical), then each parent folder in turn. Folders of other tooling
+then alphabetical), then each parent folder in turn. Within one distance the canonical name
+comes first (`Dockerfile` before `Dockerfile.dev`); a kind may break the remaining ties by
+looking inside the files (`equally_near`). Folders of other tooling
 (`.devcontainer/`, `docs/`, a frontend with its own `package.json`) are ignored.
 
 Each kind knows its *anchor*: the folder the artefact belongs to. For most kinds that is the
@@ -227,6 +229,17 @@ def nearest(view: RepoView, kind: Kind) -> str | None:
         return None
     _distance, _rank, path, _anchor = ranked[0]
     return path
+
+
+def equally_near(view: RepoView, kind: Kind) -> list[str]:
+    """The files that tie for nearest (same distance and name rank), in ranked order: the
+    caller may prefer one of them by its content, since alphabetical order says nothing."""
+    ranked = _ranked(view, kind)
+    if not ranked:
+        return []
+    best_distance, best_rank, *_ = ranked[0]
+    return [path for distance, rank, path, _anchor in ranked
+            if (distance, rank) == (best_distance, best_rank)]
 
 
 def nearest_group(view: RepoView, kind: Kind) -> list[str]:

@@ -122,7 +122,17 @@ class Dep001ContainerImage(Rule):
         if dockerfile is None:
             return self.failed([project.absence(_no_dockerfile(project))])
         line = dockerfile.stages[0].line if dockerfile.stages else None
-        return self.passed([project.evidence(dockerfile.path, line, "container image build")])
+        return self.passed([project.evidence(dockerfile.path, line, _build_message(dockerfile))])
+
+
+def _build_message(dockerfile: DockerfileFacts) -> str:
+    """Say why this Dockerfile was judged when others were as near (RULES.md 3.10)."""
+    if not dockerfile.passed_over:
+        return "container image build"
+    others = ", ".join(dockerfile.passed_over[:3])
+    more = f" and {len(dockerfile.passed_over) - 3} more" if len(dockerfile.passed_over) > 3 else ""
+    return (f"container image build; judged rather than the equally near {others}{more} "
+            "because it builds or runs the Python service")
 
 
 # ---- DEP-002 -----------------------------------------------------------------------------

@@ -94,3 +94,19 @@ def test_it_records_an_error_for_files_without_from():
 def test_it_survives_broken_json_in_cmd():
     facts = parse_dockerfile("D", 'FROM python\nCMD ["uvicorn", "app:app"\n')
     assert not facts.cmd.exec_form
+
+
+def test_it_tells_a_python_service_image_from_a_tool_image():
+    assert parse_dockerfile("D", "FROM alpine\nENTRYPOINT [\"amd-smi\"]\n") \
+        .builds_python_service is False
+    assert parse_dockerfile("D", "FROM base\nCOPY requirements.txt .\n").builds_python_service
+    assert parse_dockerfile("D", "FROM base\nRUN uv sync --frozen\n").builds_python_service
+    assert parse_dockerfile("D", "FROM base\nCMD gunicorn app:app\n").builds_python_service
+    assert not parse_dockerfile("D", "FROM base\nRUN pip install -U pip\n").builds_python_service
+
+
+def test_a_tool_installed_from_an_index_or_git_is_not_this_service():
+    tool = "FROM ubuntu\nRUN pip3 install git+https://example.org/tool@v1 && pip install awscli\n"
+    assert not parse_dockerfile("D", tool).builds_python_service
+    assert parse_dockerfile("D", "FROM base\nRUN pip install -e .[all]\n").builds_python_service
+    assert parse_dockerfile("D", "FROM b\nRUN pip install /wheels/*.whl\n").builds_python_service

@@ -37,6 +37,14 @@ def test_it_prefers_the_canonical_name_within_one_folder():
         "Dockerfile.prod")
 
 
+def test_it_lists_the_files_that_tie_for_nearest():
+    repo = view(["docker/b/Dockerfile", "docker/a/Dockerfile", "docker/a/Dockerfile.dev",
+                 "deep/er/est/Dockerfile"])
+    assert locate.equally_near(repo, kinds.DOCKERFILE) == [
+        "docker/a/Dockerfile", "docker/b/Dockerfile"]
+    assert locate.equally_near(view([]), kinds.DOCKERFILE) == []
+
+
 def test_it_describes_where_it_looked():
     assert locate.looked_in(kinds.DOCKERFILE, "services/api") == (
         "Dockerfile/Containerfile under services/api and its parent folders")

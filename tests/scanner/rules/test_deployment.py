@@ -53,6 +53,38 @@ def test_dep001_finds_a_dockerfile_above_the_app_root(tmp_path):
         "pass", "Dockerfile", 1)
 
 
+TOOL_IMAGE = 'FROM alpine:3.20\nRUN apk add --no-cache curl\nENTRYPOINT ["curl"]\n'
+SERVICE_IMAGE = ('FROM python:3.12-slim\nCOPY pyproject.toml .\nRUN pip install .\n'
+                 'USER app\nCMD ["uvicorn", "app.main:app", "--workers", "2"]\n')
+
+
+@pytest.mark.parametrize("rule_class", [deployment.Dep001ContainerImage,
+                                        deployment.Dep003NonRootContainer,
+                                        deployment.Dep006ProductionServer], ids=lambda c: c.id)
+def test_among_equally_near_dockerfiles_the_python_service_image_is_judged(rule_class,
+                                                                          tmp_path):
+    files = {"pyproject.toml": "[project]\nname = 'svc'\n", "app/main.py": APP,
+             "docker/aaa-tool/Dockerfile": TOOL_IMAGE, "docker/server/Dockerfile": SERVICE_IMAGE}
+    result = _check(rule_class, tmp_path, files)
+    assert result.status == "pass"
+    assert result.evidence[0].path == "docker/server/Dockerfile"
+
+
+def test_dep001_says_which_equally_near_dockerfile_was_passed_over(tmp_path):
+    files = {"app/main.py": APP, "docker/aaa-tool/Dockerfile": TOOL_IMAGE,
+             "docker/server/Dockerfile": SERVICE_IMAGE}
+    message = _check(deployment.Dep001ContainerImage, tmp_path, files).evidence[0].message
+    assert "rather than the equally near docker/aaa-tool/Dockerfile" in message
+
+
+def test_a_nearer_tool_image_still_wins_over_a_deeper_service_image(tmp_path):
+    files = {"app/main.py": APP, "Dockerfile": TOOL_IMAGE,
+             "docker/server/Dockerfile": SERVICE_IMAGE}
+    result = _check(deployment.Dep001ContainerImage, tmp_path, files)
+    assert (result.evidence[0].path, result.evidence[0].message) == (
+        "Dockerfile", "container image build")
+
+
 def test_dep004_compose_infra_healthcheck_does_not_count_and_ci_service_neither(tmp_path):
     files = {"app/main.py": APP, "docker-compose.yml":
              "services:\n  redis:\n    image: redis:7\n    healthcheck:\n      test: [x]\n",
