@@ -8,6 +8,7 @@ dependencies declared on routers, includes and the app are attached to each endp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -200,10 +201,32 @@ def _object_from_assignment(project: Project, module: ModuleFacts,
         return None
     kind = constructed_kind(project, module, value)
     if kind is None:
+        value = _built_through_helper(project, module, value)
+        kind = constructed_kind(project, module, value) if value is not None else None
+    if kind is None or value is None:
         return None
     kwargs = merged_kwargs(project, value)
     return WebObject(kind, module, assignment.scope, target.dotted, value, kwargs,
                      assignment.line)
+
+
+def _built_through_helper(project: Project, module: ModuleFacts, call: Call) -> Call | None:
+    """`router = include_routers(APIRouter())`: a helper of the tree that configures the
+    router it is given and returns it; the bound name is that inline construction."""
+    definition = project.definition_of(call.func)
+    if definition is None or definition.kind != "function":
+        return None
+    helper = definition.node
+    assert isinstance(helper, FunctionFact)
+    for statement in definition.module.returns:
+        returned = statement.value
+        if statement.scope == helper.qualname and isinstance(returned, Name) \
+                and helper.param(returned.dotted) is not None:
+            index = _positional_index(helper, returned.dotted)
+            argument = call.arg(index, returned.dotted) if index >= 0 else call.kwargs.get(
+                returned.dotted)
+            return argument if isinstance(argument, Call) else None
+    return None
 
 
 def merged_kwargs(project: Project, call: Call) -> dict[str, Expr]:
@@ -284,23 +307,38 @@ def _function_taking(module: ModuleFacts, scope: str, name: str) -> FunctionFact
 
 def _passed_argument(project, objects, module, helper: FunctionFact, name: str,
                      depth: int) -> WebObject | None:
-    """`def add_routes(app): app.include_router(...)` (a common set-up helper): the app or
-    router given for that parameter where the helper is called in the tree, or the app
+    """The first app or router a helper's parameter is given (see `_passed_arguments`)."""
+    return next(_passed_arguments(project, objects, module, helper, name, depth), None)
+
+
+def _passed_arguments(project, objects, module, helper: FunctionFact, name: str,
+                      depth: int) -> Iterator[WebObject]:
+    """`def add_routes(app): app.include_router(...)` (a common set-up helper): the apps or
+    routers given for that parameter where the helper is called in the tree, or the app
     whose `lifespan=` it is (FastAPI passes the app to its lifespan)."""
     if _positional_index(helper, name) == 0:
         for obj in objects:
             lifespan = obj.kwargs.get("lifespan") if obj.kind == "app" else None
             if isinstance(lifespan, Name) and _calls_function(project, obj.module, lifespan,
                                                               module, helper):
-                return obj
+                yield obj
     for site_module, site, index in _calls_of_helper(project, module, helper, name):
         argument = site.call.arg(index, name) if index >= 0 else site.call.kwargs.get(name)
         if isinstance(argument, Name):
             found = resolve_object(project, objects, site_module, site.scope, argument.dotted,
                                    depth + 1)
-            if found is not None:
-                return found
-    return None
+        else:
+            found = _object_built_by(objects, site_module, argument)
+        if found is not None:
+            yield found
+
+
+def _object_built_by(objects: list[WebObject], module: ModuleFacts,
+                     call: Expr | None) -> WebObject | None:
+    """The object an inline construction passed to a helper became (`_built_through_helper`)."""
+    if not isinstance(call, Call):
+        return None
+    return next((obj for obj in objects if obj.module is module and obj.call == call), None)
 
 
 def _calls_of_helper(project, module: ModuleFacts, helper: FunctionFact, name: str):
@@ -458,13 +496,28 @@ def link_objects(project: Project, objects: list[WebObject], modules: list[Modul
             split = _receiver_method(site.call.func)
             if split is None or split[1] not in ("include_router", "mount"):
                 continue
-            parent = resolve_object(project, objects, module, site.scope, split[0])
-            if parent is None:
-                continue
-            if split[1] == "include_router":
-                _link_include(project, objects, module, site, parent)
-            else:
-                _link_mount(project, objects, module, site, parent)
+            for parent in _receivers(project, objects, module, site.scope, split[0]):
+                if split[1] == "include_router":
+                    _link_include(project, objects, module, site, parent)
+                else:
+                    _link_mount(project, objects, module, site, parent)
+
+
+def _receivers(project, objects, module, scope: str, dotted: str) -> list[WebObject]:
+    """What `dotted.include_router(...)` includes into: inside a helper called with several
+    routers (`include_routers(APIRouter())`, `include_routers(APIRouter(prefix=...))`), each
+    of them; elsewhere the one object the name resolves to."""
+    helper = None
+    if not any(obj.module is module and obj.var == dotted and obj.scope in _scope_chain(scope)
+               for obj in objects):
+        helper = _function_taking(module, scope, dotted)
+    if helper is None:
+        found = resolve_object(project, objects, module, scope, dotted)
+        return [found] if found is not None else []
+    unique: dict[int, WebObject] = {}
+    for obj in _passed_arguments(project, objects, module, helper, dotted, 0):
+        unique.setdefault(id(obj), obj)
+    return list(unique.values())
 
 
 def _link_include(project, objects, module, site, parent: WebObject) -> None:

@@ -384,3 +384,46 @@ app.mount("/admin", admin)
     report = scan_tree(tmp_path, jobs=1)
     assert routes(report) == [("GET", "/admin/users"), ("GET", "/home")]
     assert report["app_roots"][0]["endpoints"] == 2
+
+
+INLINE_ROUTER_TREE = {
+    "web/__init__.py": "",
+    "web/pages.py": '''\
+from fastapi import APIRouter
+
+pages = APIRouter()
+
+
+@pages.get("/login")
+def login() -> str:
+    return "form"
+''',
+    "web/wiring.py": '''\
+from fastapi import APIRouter
+
+from web.pages import pages
+
+
+def with_pages(router: APIRouter) -> APIRouter:
+    router.include_router(pages, prefix="/ui")
+    return router
+''',
+    "web/main.py": '''\
+from fastapi import APIRouter, FastAPI
+
+from web.wiring import with_pages
+
+plain = with_pages(APIRouter())
+scoped = with_pages(APIRouter(prefix="/{team}"))
+
+app = FastAPI()
+app.include_router(plain)
+app.include_router(scoped)
+''',
+}
+
+
+def test_it_follows_inline_routers_handed_to_a_helper_that_returns_them(tmp_path):
+    report = scan_tree(write(tmp_path, INLINE_ROUTER_TREE), jobs=1)
+    assert routes(report) == [("GET", "/ui/login"), ("GET", "/{team}/ui/login")]
+    assert report["app_roots"][0]["endpoints"] == 2
