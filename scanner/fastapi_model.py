@@ -567,16 +567,25 @@ def _placements(project: Project, obj: WebObject, depth: int = 0
         placements = []
         for parent, mount_path in obj.mounted_into:
             for app, prefix, deps in _placements(project, parent, depth + 1):
-                placements.append((app, prefix + mount_path, own_deps + deps))
+                placements.append((app, _concat(prefix, mount_path), own_deps + deps))
         return placements
     if not obj.includes or depth > 8:
         return [(None, own_prefix, own_deps)]
     placements = []
     for include in obj.includes:
         for app, prefix, deps in _placements(project, include.parent, depth + 1):
-            placements.append((app, prefix + include.prefix + own_prefix,
+            placements.append((app, _concat(prefix, include.prefix, own_prefix),
                                own_deps + include.dependencies + deps))
     return placements
+
+
+def _concat(*prefixes: str) -> str:
+    """Prefixes one after another; a mount at "/" followed by "/api" is "/api", not "//api"."""
+    joined = ""
+    for prefix in prefixes:
+        joined = joined[:-1] + prefix if joined.endswith("/") and prefix.startswith("/") \
+            else joined + prefix
+    return joined
 
 
 def _join(prefix: str, path: str) -> str:

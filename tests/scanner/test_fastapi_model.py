@@ -427,3 +427,23 @@ def test_it_follows_inline_routers_handed_to_a_helper_that_returns_them(tmp_path
     report = scan_tree(write(tmp_path, INLINE_ROUTER_TREE), jobs=1)
     assert routes(report) == [("GET", "/ui/login"), ("GET", "/{team}/ui/login")]
     assert report["app_roots"][0]["endpoints"] == 2
+
+
+def test_an_app_mounted_at_the_root_does_not_double_the_slash(tmp_path):
+    write(tmp_path, {"main.py": '''\
+from fastapi import APIRouter, FastAPI
+
+site = FastAPI()
+api = APIRouter(prefix="/api")
+
+
+@api.get("/items")
+def items() -> list[str]:
+    return []
+
+
+site.include_router(api)
+app = FastAPI()
+app.mount("/", site)
+'''})
+    assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/api/items")]
