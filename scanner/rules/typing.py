@@ -394,7 +394,8 @@ def is_counted_for_schema(project: Project, endpoint: Endpoint) -> bool:
 
 def sends_non_schema_response(project: Project, endpoint: Endpoint) -> bool:
     """The endpoint answers with HTML, text, a redirect, a stream or a file, by its
-    `response_class` (route, router or app default) or its return annotation."""
+    `response_class` (route, router or app default), its return annotation, or what every
+    one of its `return`s builds (a template response, a RedirectResponse, ...)."""
     classes = [endpoint.kw("response_class"),
                endpoint.owner.kwargs.get("default_response_class")]
     if endpoint.app is not None:
@@ -402,7 +403,65 @@ def sends_non_schema_response(project: Project, endpoint: Endpoint) -> bool:
     if any(_is_non_schema_response(project, c) for c in classes):
         return True
     returns = endpoint.function.returns if endpoint.function else None
-    return any(_is_non_schema_response(project, p) for p in type_parts(project, returns))
+    if any(_is_non_schema_response(project, p) for p in type_parts(project, returns)):
+        return True
+    return _returns_only_pages_or_files(project, endpoint)
+
+
+TEMPLATE_RESPONSES = {"TemplateResponse", "_TemplateResponse"}
+
+
+def _returns_only_pages_or_files(project: Project, endpoint: Endpoint) -> bool:
+    """Every `return` hands back a rendered template (`templates.TemplateResponse(...)`) or
+    an HTML/redirect/stream/file response it builds: a page, not a JSON payload."""
+    function = endpoint.function
+    if function is None:
+        return False
+    return _all_returns_build_pages(project, endpoint.module, function, follow_helpers=True)
+
+
+def _all_returns_build_pages(project: Project, module: ModuleFacts, function: FunctionFact,
+                             follow_helpers: bool) -> bool:
+    values = [s.value for s in returns_of(module, function)]
+    return bool(values) and all(
+        _builds_page_or_file(project, module, function.qualname, v, follow_helpers)
+        for v in values)
+
+
+def _builds_page_or_file(project: Project, module: ModuleFacts, scope: str,
+                         expr: Expr | None, follow_helpers: bool, follow_names: bool = True
+                         ) -> bool:
+    if isinstance(expr, Await):
+        expr = expr.value
+    if isinstance(expr, Call):
+        func = expr.func
+        if isinstance(func, Attr):  # get_templates().TemplateResponse(...)
+            return func.attr in TEMPLATE_RESPONSES
+        if not isinstance(func, Name):
+            return False
+        if last_part(func.dotted) in TEMPLATE_RESPONSES or _is_non_schema_response(project,
+                                                                                 func):
+            return True
+        return follow_helpers and _helper_builds_pages(project, func)
+    if follow_names and isinstance(expr, Name) and "." not in expr.dotted:  # page = ...
+        values = local_values(module, scope, expr.dotted)
+        return bool(values) and all(
+            _builds_page_or_file(project, module, scope, v, follow_helpers, follow_names=False)
+            for v in values)
+    return False
+
+
+def _helper_builds_pages(project: Project, func: Name) -> bool:
+    """`return redirect(request, "list")` where the tree's `redirect` helper returns a
+    RedirectResponse (by annotation or by every return); followed one level only."""
+    definition = project.definition_of(func)
+    if definition is None or definition.kind != "function":
+        return False
+    helper = definition.node
+    assert isinstance(helper, FunctionFact)
+    if any(_is_non_schema_response(project, p) for p in type_parts(project, helper.returns)):
+        return True
+    return _all_returns_build_pages(project, definition.module, helper, follow_helpers=False)
 
 
 class Typ002ResponseDeclared(Rule):

@@ -154,7 +154,55 @@ def x() -> list[Out]:
     assert result.metric == {"declared": 1, "endpoints": 1}
 
 
+TEMPLATE_PAGES = HEAD + """
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+pages = Jinja2Templates(directory="templates")
+
+@app.get("/")
+def index(request: Request):
+    return pages.TemplateResponse(request, "index.html", {"title": "Shop"})
+
+@app.get("/about")
+async def about(request: Request):
+    page = request.app.state.templates.TemplateResponse(request, "about.html", {})
+    page.set_cookie("seen", "1")
+    return page
+
+def to_home():
+    return RedirectResponse("/")
+
+@app.post("/logout")
+def logout():
+    return RedirectResponse("/")
+
+@app.post("/forget")
+def forget():
+    return to_home()
+
+@app.get("/mixed")
+def mixed(request: Request, ok: bool):
+    if ok:
+        return pages.TemplateResponse(request, "ok.html", {})
+    return {"error": "nope"}
+"""
+
+
+def test_endpoints_that_only_return_pages_or_redirects_need_no_response_model(tmp_path):
+    result = run(Typ002ResponseDeclared(), tmp_path, TEMPLATE_PAGES)
+    assert result.metric == {"declared": 0, "endpoints": 1}
+    assert [e.message for e in result.evidence] == ["GET /mixed declares no response model"]
+
+
 # ---- TYP-003 -----------------------------------------------------------------------------
+def test_a_page_endpoint_that_may_also_return_a_dict_still_counts_for_typ003(tmp_path):
+    result = run(Typ003NoUntypedDictResponses(), tmp_path, TEMPLATE_PAGES)
+    assert result.metric == {"untyped": 1, "endpoints": 5}
+
+
+
 def test_local_dict_returned_fails_at_the_return_line(tmp_path):
     result = run(Typ003NoUntypedDictResponses(), tmp_path, HEAD + """
 @app.get("/x")
