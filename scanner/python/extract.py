@@ -8,6 +8,8 @@ imports, definitions, calls, assignments, raises and returns, with summarised ex
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 import sys
 from collections.abc import Iterator
 
@@ -49,7 +51,8 @@ MAX_CST_DEPTH = 2500  # libcst's native parser overflows its stack past ~5,000 l
 MAX_STRING = 2000
 SHORT_STRING = 120
 
-# Fields that never hold nodes we care about: skipping them makes the generic walk cheap.
+# Fields that never hold nodes we care about (whitespace, punctuation, flags), besides
+# every field whose name starts with "whitespace": the walk never looks at them.
 _SKIPPED_FIELDS = {
     "whitespace", "lpar", "rpar", "comma", "semicolon", "header", "footer", "newline",
     "leading_lines", "lines_after_decorators", "leading_whitespace", "trailing_whitespace",
@@ -57,6 +60,8 @@ _SKIPPED_FIELDS = {
     "rbrace", "lbracket", "rbracket", "first_line", "empty_lines", "default_indent",
     "default_newline", "encoding", "has_trailing_newline", "asynchronous", "operator",
     "star", "whitespace_before_colon", "whitespace_after_at", "indent",
+    "first_colon", "second_colon", "posonly_ind", "trailing_comma", "relative", "separator",
+    "comment", "last_line",
 }
 # Types whose dataclass field order differs from the order in the source.
 _SOURCE_ORDER = {
@@ -69,7 +74,13 @@ _SOURCE_ORDER = {
     cst.MatchCase: ("pattern", "guard", "body"),
     cst.Arg: ("keyword", "value"),
 }
-_child_fields_cache: dict[type, tuple[str, ...]] = {}
+# Leaves: no handler, not statements, and no node below them but whitespace and brackets.
+# Most nodes of a tree are these; the walk skips them without a call.
+_LEAF_TYPES = frozenset({
+    cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary,
+    cst.FormattedStringText, cst.Ellipsis,
+})
+_SEQUENCE = object()  # the plan of a tuple or list of children
 
 _BINOPS = {
     cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
@@ -77,58 +88,65 @@ _BINOPS = {
     cst.LeftShift: "<<", cst.RightShift: ">>", cst.MatrixMultiply: "@",
 }
 _UNARY = {cst.Minus: "-", cst.Plus: "+", cst.Not: "not", cst.BitInvert: "~"}
+_NAME_CONSTANTS = {"True": True, "False": False, "None": None}
 
 
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    cached = _child_fields_cache.get(node_type)
-    if cached is None:
-        cached = _SOURCE_ORDER.get(node_type) or tuple(
-            f.name for f in dataclasses.fields(node_type) if f.name not in _SKIPPED_FIELDS
-        )
-        _child_fields_cache[node_type] = cached
-    return cached
+def _walked_fields(node_type: type) -> tuple[str, ...]:
+    names = _SOURCE_ORDER.get(node_type) or tuple(f.name for f in dataclasses.fields(node_type))
+    return tuple(
+        name for name in names
+        if name not in _SKIPPED_FIELDS and not name.startswith("whitespace")
+    )
 
 
-_statement_types: dict[type, bool] = {}
-_node_types: dict[type, bool] = {}
+class _WalkPlans(dict):
+    """What the walk does with a value of each type, decided once per type.
+
+    None: nothing (not a node, or a leaf); `_SEQUENCE`: walk each item; otherwise a
+    node's (handler, is a statement, fields to walk). Testing `CSTNode`, an ABC, per node
+    would cost more than the rest of the walk."""
+
+    def __missing__(self, value_type: type) -> object:
+        plan: object = None
+        if value_type is tuple or value_type is list:
+            plan = _SEQUENCE
+        elif (isinstance(value_type, type) and issubclass(value_type, cst.CSTNode)
+              and value_type not in _LEAF_TYPES):
+            statement_types = cst.BaseSmallStatement | cst.BaseCompoundStatement
+            plan = (_HANDLERS.get(value_type), issubclass(value_type, statement_types),
+                    _walked_fields(value_type))
+        self[value_type] = plan
+        return plan
 
 
-def _is_node_type(value_type: type) -> bool:
-    """Whether values of this type are CST nodes (cached: CSTNode is an ABC, slow to test)."""
-    known = _node_types.get(value_type)
-    if known is None:
-        known = issubclass(value_type, cst.CSTNode)
-        _node_types[value_type] = known
-    return known
+_WALK_PLANS = _WalkPlans()
 
 
-def _is_statement(node_type: type) -> bool:
-    """Statement kinds, cached per type (the ABC isinstance check is slow per node)."""
-    known = _statement_types.get(node_type)
-    if known is None:
-        known = issubclass(node_type, cst.BaseSmallStatement | cst.BaseCompoundStatement)
-        _statement_types[node_type] = known
-    return known
-
-
-def _children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    for name in _child_fields(type(node)):
+def _child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The children the walk would visit, in source order (leaves left out)."""
+    plans = _WALK_PLANS
+    plan = plans[node.__class__]
+    if plan is None or plan is _SEQUENCE:
+        return
+    for name in plan[2]:
         value = getattr(node, name, None)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, tuple | list):
+        plan = plans[value.__class__]
+        if plan is _SEQUENCE:
             for item in value:
-                if isinstance(item, cst.CSTNode):
+                item_plan = plans[item.__class__]
+                if item_plan is not None and item_plan is not _SEQUENCE:
                     yield item
+        elif plan is not None:
+            yield value
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:
     """`a.b.c` for a chain of names and attributes, else None."""
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while node.__class__ is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if isinstance(node, cst.Name):
+    if node.__class__ is cst.Name:
         parts.append(node.value)
         return ".".join(reversed(parts))
     return None
@@ -145,13 +163,21 @@ def module_name_for(path: str) -> tuple[str, bool]:
 
 
 class _Scope:
-    __slots__ = ("fact", "is_async", "kind", "qualname")
+    """A function or class being walked. `def_fact` is the nearest enclosing function
+    (itself for a function): statements count towards it, and it decides `in_async`."""
 
-    def __init__(self, kind: str, qualname: str, is_async: bool, fact: object) -> None:
+    __slots__ = ("def_fact", "fact", "in_async", "kind", "qualname")
+
+    def __init__(self, kind: str, qualname: str, fact: object, parent: _Scope | None) -> None:
         self.kind = kind
         self.qualname = qualname
-        self.is_async = is_async
         self.fact = fact
+        if kind == "def":
+            self.def_fact, self.in_async = fact, fact.is_async
+        elif parent is not None:
+            self.def_fact, self.in_async = parent.def_fact, parent.in_async
+        else:
+            self.def_fact, self.in_async = None, False
 
 
 class Extractor:
@@ -165,53 +191,61 @@ class Extractor:
         self.facts = ModuleFacts(path=path, module=name, lines=source.count("\n") + 1)
         self.local_names: set[str] = set()
         self.scopes: list[_Scope] = []
+        # The innermost scope's, kept up to date on entering and leaving (read per node).
+        self.scope_name = ""
+        self.def_fact: FunctionFact | None = None
+        self.in_async = False
         self.summaries: dict[int, Expr] = {}
         self.awaited: set[int] = set()
 
     # ---- entry -------------------------------------------------------------------------
     def run(self) -> ModuleFacts:
         self._prescan(self.module.body)
-        self.facts.docstring = self.module.get_docstring()
+        self.facts.docstring = _docstring(self.module.body)
         for statement in self.module.body:
             self.facts.top_level_kinds.append(self._top_level_kind(statement))
-        self._walk(self.module)
+        self._walk_node(self.module)
         self.positions.finish()
         return self.facts
 
     # ---- names -------------------------------------------------------------------------
     def _prescan(self, body) -> None:
         """Module-level imports and definitions, so names resolve before they are walked."""
+        # Exact type tests here and below: libcst's concrete node classes have no subclasses,
+        # and a failing isinstance against them goes through the slow ABC check.
         for statement in body:
-            if isinstance(statement, cst.SimpleStatementLine):
+            statement_type = statement.__class__
+            if statement_type is cst.SimpleStatementLine:
                 for small in statement.body:
-                    if isinstance(small, cst.Import | cst.ImportFrom):
+                    small_type = small.__class__
+                    if small_type is cst.Import or small_type is cst.ImportFrom:
                         self._record_import(small)
-                    elif isinstance(small, cst.Assign):
+                    elif small_type is cst.Assign:
                         for target in small.targets:
                             self._note_local(target.target)
-                    elif isinstance(small, cst.AnnAssign):
+                    elif small_type is cst.AnnAssign:
                         self._note_local(small.target)
-            elif isinstance(statement, cst.FunctionDef | cst.ClassDef):
+            elif statement_type is cst.FunctionDef or statement_type is cst.ClassDef:
                 self.local_names.add(statement.name.value)
-            elif isinstance(statement, cst.If | cst.Try):
+            elif statement_type is cst.If or statement_type is cst.Try:
                 self._prescan(statement.body.body)
                 orelse = getattr(statement, "orelse", None)
-                if isinstance(orelse, cst.Else):
+                if orelse.__class__ is cst.Else:
                     self._prescan(orelse.body.body)
                 for handler in getattr(statement, "handlers", ()):
                     self._prescan(handler.body.body)
 
     def _note_local(self, target: cst.BaseExpression) -> None:
-        if isinstance(target, cst.Name):
+        if target.__class__ is cst.Name:
             self.local_names.add(target.value)
 
     def _record_import(self, node: cst.Import | cst.ImportFrom) -> None:
         imports = self.facts.imports
-        if isinstance(node, cst.Import):
+        if node.__class__ is cst.Import:
             for alias in node.names:
                 full = dotted_name(alias.name) or ""
                 self.facts.imported_modules.add(full)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and alias.asname.name.__class__ is cst.Name:
                     imports[alias.asname.name.value] = full
                 else:
                     head = full.split(".")[0]
@@ -219,13 +253,13 @@ class Extractor:
             return
         base = self._from_module(node)
         self.facts.imported_modules.add(base)
-        if isinstance(node.names, cst.ImportStar):
+        if node.names.__class__ is cst.ImportStar:
             imports.setdefault("*" + base, base)
             return
         for alias in node.names:
             name = dotted_name(alias.name) or ""
             local = name
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            if alias.asname is not None and alias.asname.name.__class__ is cst.Name:
                 local = alias.asname.name.value
             imports[local] = f"{base}.{name}" if base else name
             self.facts.imported_modules.add(imports[local])
@@ -261,63 +295,66 @@ class Extractor:
         cached = self.summaries.get(key)
         if cached is not None:
             return cached
-        summary = self._summarize(node, depth)
+        if depth > MAX_EXPR_DEPTH:
+            summary = Other("deep")
+        else:
+            summarizer = _SUMMARIZERS.get(node.__class__)
+            if summarizer is None:
+                summary = Other(node.__class__.__name__)
+            else:
+                summary = summarizer(self, node, depth + 1)
         self.summaries[key] = summary
         return summary
 
-    def _summarize(self, node: cst.CSTNode, depth: int) -> Expr:
-        if depth > MAX_EXPR_DEPTH:
-            return Other("deep")
-        nxt = depth + 1
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return Const({"True": True, "False": False, "None": None}[node.value])
-            return Name(node.value, self.resolve(node.value))
-        if isinstance(node, cst.Attribute):
-            dotted = dotted_name(node)
-            if dotted is not None:
-                return Name(dotted, self.resolve(dotted))
-            return Attr(self.summarize(node.value, nxt), node.attr.value)
-        if isinstance(node, cst.SimpleString):
-            return self._string_const(node)
-        if isinstance(node, cst.Integer | cst.Float | cst.Imaginary):
-            try:
-                return Const(node.evaluated_value)
-            except (ValueError, SyntaxError):
-                return Other("number")
-        if isinstance(node, cst.ConcatenatedString):
-            return self._concatenated(node, nxt)
-        if isinstance(node, cst.FormattedString):
-            return self._fstring(node, nxt)
-        if isinstance(node, cst.Call):
-            return self._call(node, nxt)
-        if isinstance(node, cst.List | cst.Tuple | cst.Set):
-            kind = type(node).__name__.lower()
-            return Seq(kind, [self.summarize(e.value, nxt) for e in node.elements])
-        if isinstance(node, cst.Dict):
-            return self._dict(node, nxt)
-        if isinstance(node, cst.BinaryOperation):
-            op = _BINOPS.get(type(node.operator), "?")
-            return BinOp(op, self.summarize(node.left, nxt), self.summarize(node.right, nxt))
-        if isinstance(node, cst.UnaryOperation):
-            return self._unary(node, nxt)
-        if isinstance(node, cst.Subscript):
-            index = [
-                self.summarize(el.slice.value, nxt)
-                for el in node.slice
-                if isinstance(el.slice, cst.Index)
-            ]
-            return Subscript(self.summarize(node.value, nxt), index)
-        if isinstance(node, cst.Await):
-            return Await(self.summarize(node.expression, nxt))
-        if isinstance(node, cst.Annotation):
-            return self.summarize(node.annotation, depth)
-        if isinstance(node, cst.IfExp):
-            return IfExp("IfExp", [], self.summarize(node.test, nxt),
-                         self.summarize(node.body, nxt), self.summarize(node.orelse, nxt))
-        return Other(type(node).__name__)
+    # Each summarizer gets the depth of the node's children (see `_SUMMARIZERS`).
+    def _name(self, node: cst.Name, _depth: int) -> Expr:
+        value = node.value
+        if value in _NAME_CONSTANTS:
+            return Const(_NAME_CONSTANTS[value])
+        return Name(value, self.resolve(value))
 
-    def _string_const(self, node: cst.SimpleString) -> Expr:
+    def _attribute(self, node: cst.Attribute, depth: int) -> Expr:
+        dotted = dotted_name(node)
+        if dotted is not None:
+            return Name(dotted, self.resolve(dotted))
+        return Attr(self.summarize(node.value, depth), node.attr.value)
+
+    def _number(self, node: cst.Integer | cst.Float | cst.Imaginary, _depth: int) -> Expr:
+        value = _plain_number_value(node)
+        if value is not None:
+            return Const(value)
+        try:
+            return Const(node.evaluated_value)
+        except (ValueError, SyntaxError):
+            return Other("number")
+
+    def _sequence(self, node: cst.List | cst.Tuple | cst.Set, depth: int) -> Expr:
+        kind = node.__class__.__name__.lower()
+        return Seq(kind, [self.summarize(e.value, depth) for e in node.elements])
+
+    def _binary(self, node: cst.BinaryOperation, depth: int) -> Expr:
+        op = _BINOPS.get(node.operator.__class__, "?")
+        return BinOp(op, self.summarize(node.left, depth), self.summarize(node.right, depth))
+
+    def _subscript(self, node: cst.Subscript, depth: int) -> Expr:
+        index = [
+            self.summarize(el.slice.value, depth)
+            for el in node.slice
+            if el.slice.__class__ is cst.Index
+        ]
+        return Subscript(self.summarize(node.value, depth), index)
+
+    def _await(self, node: cst.Await, depth: int) -> Expr:
+        return Await(self.summarize(node.expression, depth))
+
+    def _annotation(self, node: cst.Annotation, depth: int) -> Expr:
+        return self.summarize(node.annotation, depth - 1)  # transparent: no level of its own
+
+    def _if_exp(self, node: cst.IfExp, depth: int) -> Expr:
+        return IfExp("IfExp", [], self.summarize(node.test, depth),
+                     self.summarize(node.body, depth), self.summarize(node.orelse, depth))
+
+    def _string_const(self, node: cst.SimpleString, _depth: int) -> Expr:
         value = _plain_string_value(node.value)
         if value is None:
             try:
@@ -349,9 +386,10 @@ class Extractor:
         text: list[str] = []
         parts: list[Expr] = []
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
+            part_type = part.__class__
+            if part_type is cst.FormattedStringText:
                 text.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
+            elif part_type is cst.FormattedStringExpression:
                 parts.append(self.summarize(part.expression, depth))
                 text.append("{}")
         return FStr("".join(text)[:MAX_STRING], parts)
@@ -376,7 +414,7 @@ class Extractor:
         keys: list[Expr | None] = []
         values: list[Expr] = []
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if element.__class__ is cst.DictElement:
                 keys.append(self.summarize(element.key, depth))
             else:
                 keys.append(None)
@@ -391,42 +429,57 @@ class Extractor:
         return UnaryOp(op, operand)
 
     # ---- the walk ----------------------------------------------------------------------
-    @property
-    def scope_name(self) -> str:
-        return self.scopes[-1].qualname if self.scopes else ""
-
-    def _in_async(self) -> bool:
-        for scope in reversed(self.scopes):
-            if scope.kind == "def":
-                return scope.is_async
-        return False
-
     def _qualname(self, name: str) -> str:
         return f"{self.scope_name}.{name}" if self.scopes else name
 
-    def _walk(self, node: cst.CSTNode) -> None:
-        node_type = type(node)
-        handler = _HANDLERS.get(node_type)
+    def _enter(self, kind: str, fact: FunctionFact | ClassFact) -> None:
+        scope = _Scope(kind, fact.qualname, fact, self.scopes[-1] if self.scopes else None)
+        self.scopes.append(scope)
+        self._set_innermost(scope)
+
+    def _leave(self) -> None:
+        self.scopes.pop()
+        self._set_innermost(self.scopes[-1] if self.scopes else None)
+
+    def _set_innermost(self, scope: _Scope | None) -> None:
+        if scope is None:
+            self.scope_name, self.def_fact, self.in_async = "", None, False
+        else:
+            self.scope_name, self.def_fact, self.in_async = (
+                scope.qualname, scope.def_fact, scope.in_async)
+
+    def _walk_node(self, node: cst.CSTNode) -> None:
+        plan = _WALK_PLANS[node.__class__]
+        if plan is not None and plan is not _SEQUENCE:
+            self._walk(node, plan)
+
+    def _walk(self, node: cst.CSTNode, plan: tuple) -> None:
+        """Visit `node` (its plan from `_WALK_PLANS`) and the nodes below it, in source order.
+
+        This runs for every node of every file: children are looked up and leaves skipped
+        inline rather than through helper calls."""
+        handler, is_statement, fields = plan
         if handler is not None and handler(self, node):
             return
-        if _is_statement(node_type):
-            self._count_statement()
-        # Inlined child iteration: this loop runs for every node of every file.
-        for name in _child_fields(node_type):
+        if is_statement and self.def_fact is not None:
+            self.def_fact.statements += 1
+        plans = _WALK_PLANS
+        for name in fields:
             value = getattr(node, name, None)
-            value_type = value.__class__
-            if value_type is tuple or value_type is list:
+            child_plan = plans[value.__class__]
+            if child_plan is None:
+                continue
+            if child_plan is _SEQUENCE:
                 for item in value:
-                    if _is_node_type(item.__class__):
-                        self._walk(item)
-            elif _is_node_type(value_type):
-                self._walk(value)
+                    item_plan = plans[item.__class__]
+                    if item_plan is not None and item_plan is not _SEQUENCE:
+                        self._walk(item, item_plan)
+            else:
+                self._walk(value, child_plan)
 
     def _count_statement(self) -> None:
-        for scope in reversed(self.scopes):
-            if scope.kind == "def":
-                scope.fact.statements += 1
-                return
+        if self.def_fact is not None:
+            self.def_fact.statements += 1
 
     def _visit_function(self, node: cst.FunctionDef) -> bool:
         self._count_statement()
@@ -442,7 +495,7 @@ class Extractor:
             decorators=[self.summarize(d.decorator) for d in node.decorators],
             params=self._params(node.params),
             returns=self.summarize(node.returns.annotation) if node.returns else None,
-            docstring=node.get_docstring(),
+            docstring=_docstring(node.body),
             statements=0,
             class_name=class_name,
             parent=self.scope_name,
@@ -452,13 +505,13 @@ class Extractor:
         if parent is not None and parent.kind == "class":
             parent.fact.methods.append(fact.name)
         for decorator in node.decorators:
-            self._walk(decorator)
-        self._walk(node.params)
+            self._walk_node(decorator)
+        self._walk_node(node.params)
         if node.returns is not None:
-            self._walk(node.returns)
-        self.scopes.append(_Scope("def", fact.qualname, fact.is_async, fact))
-        self._walk(node.body)
-        self.scopes.pop()
+            self._walk_node(node.returns)
+        self._enter("def", fact)
+        self._walk_node(node.body)
+        self._leave()
         return True
 
     def _params(self, params: cst.Parameters) -> list[Param]:
@@ -472,7 +525,7 @@ class Extractor:
             add(param, "posonly")
         for param in params.params:
             add(param, "pos")
-        if isinstance(params.star_arg, cst.Param):
+        if params.star_arg.__class__ is cst.Param:
             add(params.star_arg, "star")
         for param in params.kwonly_params:
             add(param, "kwonly")
@@ -494,40 +547,41 @@ class Extractor:
             fields=[],
             methods=[],
             nested_classes=[],
-            docstring=node.get_docstring(),
+            docstring=_docstring(node.body),
             parent=self.scope_name,
         )
         self.facts.classes.append(fact)
         if self.scopes and self.scopes[-1].kind == "class":
             self.scopes[-1].fact.nested_classes.append(fact.name)
         for decorator in node.decorators:
-            self._walk(decorator)
+            self._walk_node(decorator)
         for arg in (*node.bases, *node.keywords):
-            self._walk(arg)
-        self.scopes.append(_Scope("class", fact.qualname, False, fact))
-        self._walk(node.body)
-        self.scopes.pop()
+            self._walk_node(arg)
+        self._enter("class", fact)
+        self._walk_node(node.body)
+        self._leave()
         return True
 
     def _visit_call(self, node: cst.Call) -> bool:
         summary = self.summarize(node)
         summary.line, summary.end_line = self.positions.take(pos.CALL, node)
         self.facts.calls.append(
-            CallSite(summary, self.scope_name, id(node) in self.awaited, self._in_async())
+            CallSite(summary, self.scope_name, id(node) in self.awaited, self.in_async)
         )
         return False
 
     def _visit_await(self, node: cst.Await) -> bool:
-        if isinstance(node.expression, cst.Call):
+        if node.expression.__class__ is cst.Call:
             self.awaited.add(id(node.expression))
         return False
 
     def _visit_assign(self, node: cst.Assign | cst.AnnAssign | cst.AugAssign) -> bool:
         line, end_line = self.positions.take(pos.ASSIGN, node)
-        if isinstance(node, cst.Assign):
+        node_type = node.__class__
+        if node_type is cst.Assign:
             targets = [self.summarize(t.target) for t in node.targets]
             annotation, kind = None, "assign"
-        elif isinstance(node, cst.AnnAssign):
+        elif node_type is cst.AnnAssign:
             targets = [self.summarize(node.target)]
             annotation, kind = self.summarize(node.annotation.annotation), "annassign"
         else:
@@ -566,8 +620,8 @@ class Extractor:
 
     def _visit_except(self, node: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
         line, end_line = self.positions.take(pos.EXCEPT, node)
-        name = node.name.name.value if node.name is not None and isinstance(
-            node.name.name, cst.Name) else None
+        name = node.name.name.value if (
+            node.name is not None and node.name.name.__class__ is cst.Name) else None
         self.facts.excepts.append(ExceptClause(self.summarize(node.type), name, line, end_line,
                                                self.scope_name))
         return False
@@ -601,13 +655,14 @@ class Extractor:
         return False
 
     def _top_level_kind(self, statement: cst.BaseStatement) -> str:
-        if isinstance(statement, cst.FunctionDef):
+        statement_type = statement.__class__
+        if statement_type is cst.FunctionDef:
             return "def"
-        if isinstance(statement, cst.ClassDef):
+        if statement_type is cst.ClassDef:
             return "class"
-        if isinstance(statement, cst.If):
+        if statement_type is cst.If:
             return "main" if _is_main_guard(statement.test) else "if"
-        if isinstance(statement, cst.SimpleStatementLine):
+        if statement_type is cst.SimpleStatementLine:
             kinds = {type(s).__name__ for s in statement.body}
             if kinds <= {"Import", "ImportFrom"}:
                 return "import"
@@ -631,9 +686,9 @@ def _comparisons_in(node: cst.CSTNode) -> list[cst.Comparison]:
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Comparison):
+        if current.__class__ is cst.Comparison:
             found.append(current)
-        stack.extend(reversed(list(_children(current))))
+        stack.extend(reversed(list(_child_nodes(current))))
     return found
 
 
@@ -661,10 +716,55 @@ def _plain_string_value(literal: str) -> str | None:
     return inner
 
 
+_PLAIN_INTEGER = re.compile(r"[1-9][0-9]{0,17}|0+")  # no prefix, underscore or leading zero
+_PLAIN_FLOAT = re.compile(r"[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?")
+
+
+def _plain_number_value(node: cst.Integer | cst.Float | cst.Imaginary) -> int | float | None:
+    """The value of a plain decimal `int` or `float` literal, read directly (as for strings,
+    `evaluated_value` compiles each one); None for anything else, which takes that path."""
+    node_type = node.__class__
+    text = node.value
+    if node_type is cst.Integer:
+        return int(text) if _PLAIN_INTEGER.fullmatch(text) else None
+    if node_type is cst.Float and _PLAIN_FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+        return float(text)  # the same correctly rounded conversion the compiler uses
+    return None
+
+
+_SUITES = (cst.SimpleStatementLine, cst.IndentedBlock, cst.SimpleStatementSuite)
+
+
+def _docstring(body) -> str | None:
+    """libcst's `get_docstring()` (the same steps), reading a plain literal directly."""
+    if body.__class__ is tuple or body.__class__ is list:
+        if not body:
+            return None
+        body = body[0]
+    while body.__class__ in _SUITES:
+        if len(body.body) == 0:
+            return None
+        body = body.body[0]
+    if body.__class__ is not cst.Expr:
+        return None
+    literal = body.value
+    if literal.__class__ is cst.SimpleString:
+        value = _plain_string_value(literal.value)
+        if value is None:
+            value = literal.evaluated_value
+    elif literal.__class__ is cst.ConcatenatedString:
+        value = literal.evaluated_value
+    else:
+        return None
+    if isinstance(value, bytes) or value is None:
+        return None
+    return inspect.cleandoc(value)
+
+
 def _is_main_guard(test: cst.BaseExpression) -> bool:
     return (
-        isinstance(test, cst.Comparison)
-        and isinstance(test.left, cst.Name)
+        test.__class__ is cst.Comparison
+        and test.left.__class__ is cst.Name
         and test.left.value == "__name__"
     )
 
@@ -686,6 +786,29 @@ _HANDLERS = {
     cst.Import: Extractor._visit_import,
     cst.ImportFrom: Extractor._visit_import,
     cst.If: Extractor._visit_if,
+}
+
+# Expression summarizers by exact node type; anything else becomes `Other(<type name>)`.
+_SUMMARIZERS = {
+    cst.Name: Extractor._name,
+    cst.Attribute: Extractor._attribute,
+    cst.SimpleString: Extractor._string_const,
+    cst.Integer: Extractor._number,
+    cst.Float: Extractor._number,
+    cst.Imaginary: Extractor._number,
+    cst.ConcatenatedString: Extractor._concatenated,
+    cst.FormattedString: Extractor._fstring,
+    cst.Call: Extractor._call,
+    cst.List: Extractor._sequence,
+    cst.Tuple: Extractor._sequence,
+    cst.Set: Extractor._sequence,
+    cst.Dict: Extractor._dict,
+    cst.BinaryOperation: Extractor._binary,
+    cst.UnaryOperation: Extractor._unary,
+    cst.Subscript: Extractor._subscript,
+    cst.Await: Extractor._await,
+    cst.Annotation: Extractor._annotation,
+    cst.IfExp: Extractor._if_exp,
 }
 
 

@@ -12,17 +12,17 @@ for that one file.
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-DEF, CLASS, CALL, RAISE, RETURN = "def", "class", "call", "raise", "return"
-ASSIGN, WITH = "assign", "with"
-EXCEPT = "except"
-ASSERT = "assert"
+# Kinds index plain lists (cheaper than a dict per `take`). The first three carry a name
+# hint (see `_position`); the others have none to compare.
+DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH, EXCEPT, ASSERT = range(9)
+KIND_NAMES = ("def", "class", "call", "raise", "return", "assign", "with", "except", "assert")
+_HINTED = (DEF, CLASS, CALL)
 
-_AST_KINDS: dict[type, str] = {
+_AST_KINDS: dict[type, int] = {
     ast.FunctionDef: DEF,
     ast.AsyncFunctionDef: DEF,
     ast.ClassDef: CLASS,
@@ -43,27 +43,17 @@ class PositionMismatch(Exception):
     """The ordered positions disagree with the libcst walk: use the slow, exact provider."""
 
 
-def _ast_hint(node: ast.AST) -> str:
-    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-        return node.name
-    if isinstance(node, ast.Call):
-        func = node.func
-        if isinstance(func, ast.Name):
-            return func.id
-        if isinstance(func, ast.Attribute):
-            return func.attr
-    return ""
-
-
 def cst_hint(node: cst.CSTNode) -> str:
-    """The same hint as `_ast_hint`, computed on the libcst side."""
-    if isinstance(node, cst.FunctionDef | cst.ClassDef):
+    """The name hint `_position` takes from `ast`, computed on the libcst side."""
+    node_type = node.__class__  # exact types: libcst's concrete node classes have no subclasses
+    if node_type is cst.FunctionDef or node_type is cst.ClassDef:
         return node.name.value
-    if isinstance(node, cst.Call):
+    if node_type is cst.Call:
         func = node.func
-        if isinstance(func, cst.Name):
+        func_type = func.__class__
+        if func_type is cst.Name:
             return func.value
-        if isinstance(func, cst.Attribute):
+        if func_type is cst.Attribute:
             return func.attr.value
     return ""
 
@@ -84,6 +74,96 @@ def _flat_chain_length(node: ast.AST) -> int:
 
 _CHAIN_TYPES = (ast.BoolOp, ast.alias, ast.ImportFrom)
 
+# Fields that hold only leaf nodes (`Load`, `Add`, `Eq`): not walked, their one level of
+# depth is counted directly.
+_LEAF_FIELDS = frozenset({"ctx", "op", "ops"})
+# Fields that never hold a node (identifiers, numbers, comments): not even looked at.
+_SCALAR_FIELDS = frozenset({
+    "id", "attr", "arg", "asname", "module", "level", "kind", "conversion", "simple",
+    "is_async", "type_comment",
+})
+_NO_CHILDREN = ((), -1, 0, False)
+
+
+class _AstPlans(dict):
+    """Per ast node type: (fields to walk, kind or -1, leaf depth below it, is a chain).
+
+    Filled on first sight, so node types of newer Pythons are walked like any other;
+    values that are not nodes (`None` keys of a `**` dict entry, `global` names) get an
+    empty plan."""
+
+    def __missing__(self, node_type: type) -> tuple:
+        plan = _NO_CHILDREN
+        if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+            names = node_type._fields
+            plan = (
+                tuple(n for n in names if n not in _LEAF_FIELDS and n not in _SCALAR_FIELDS),
+                _AST_KINDS.get(node_type, -1),
+                1 if _LEAF_FIELDS.intersection(names) else 0,
+                node_type in _CHAIN_TYPES,
+            )
+        self[node_type] = plan
+        return plan
+
+
+_PLANS = _AstPlans()
+
+
+def _position(node: ast.AST, kind: int) -> tuple[int, int, int, int, str]:
+    """Sort key and payload: nested nodes starting at one spot sort outermost first."""
+    if kind == CALL:
+        func = node.func
+        func_type = func.__class__
+        hint = func.id if func_type is ast.Name else (
+            func.attr if func_type is ast.Attribute else "")
+    elif kind in _HINTED:
+        hint = node.name
+    else:
+        hint = ""
+    end_line = node.end_lineno or node.lineno
+    return node.lineno, node.col_offset, -end_line, -(node.end_col_offset or 0), hint
+
+
+def _index(tree: ast.AST) -> tuple[list[list[tuple]], int]:
+    """One walk over the tree, level by level: the positions of each kind, and the deepest
+    nesting libcst will build (ast depth, plus the chains `_flat_chain_length` counts).
+
+    Level by level, a node's depth is its level, so no depth is carried per node; a chain
+    pushes its children down as many extra levels as it has links."""
+    buckets: list[list[tuple]] = [[] for _ in KIND_NAMES]
+    plans = _PLANS
+    ast_type = ast.AST
+    deferred: dict[int, list[ast.AST]] = {}
+    level: list[ast.AST] = [tree]
+    depth = deepest = 0
+    while level or deferred:
+        depth += 1
+        if deferred:
+            level.extend(deferred.pop(depth, ()))
+        below: list[ast.AST] = []
+        for node in level:
+            fields, kind, leaf_depth, is_chain = plans[node.__class__]
+            children = below
+            if is_chain and (links := _flat_chain_length(node)):
+                children = deferred.setdefault(depth + links + 1, [])
+                deepest = max(deepest, depth + links + leaf_depth)
+            elif leaf_depth and depth >= deepest:
+                deepest = depth + 1
+            for name in fields:
+                value = getattr(node, name)
+                if value.__class__ is list:
+                    children.extend(value)
+                elif isinstance(value, ast_type):
+                    children.append(value)
+            if kind >= 0:
+                buckets[kind].append(_position(node, kind))
+        if level and depth > deepest:
+            deepest = depth
+        level = below
+    for bucket in buckets:
+        bucket.sort()
+    return buckets, deepest
+
 
 class OrderedPositions:
     """Hands out (line, end_line) per kind in source order, taken from `ast`.
@@ -93,56 +173,26 @@ class OrderedPositions:
     """
 
     def __init__(self, tree: ast.AST) -> None:
-        buckets: dict[str, list[tuple[int, int, int, int, str]]] = defaultdict(list)
-        deepest = 0
-        stack: list[tuple[ast.AST, int]] = [(tree, 0)]
-        ast_type = ast.AST
-        # A hand-rolled walk: `ast.iter_child_nodes` costs a generator per node, and this
-        # loop visits every node of every file.
-        while stack:
-            node, depth = stack.pop()
-            node_type = type(node)
-            depth += 1
-            if node_type in _CHAIN_TYPES:
-                depth += _flat_chain_length(node)
-            if depth > deepest:
-                deepest = depth
-            for name in node._fields:
-                value = getattr(node, name, None)
-                if isinstance(value, ast_type):
-                    stack.append((value, depth))
-                elif value.__class__ is list:
-                    for item in value:
-                        if isinstance(item, ast_type):
-                            stack.append((item, depth))
-            kind = _AST_KINDS.get(node_type)
-            if kind is None:
-                continue
-            end_line = node.end_lineno or node.lineno
-            end_col = node.end_col_offset or 0
-            buckets[kind].append(
-                (node.lineno, node.col_offset, -end_line, -end_col, _ast_hint(node))
-            )
-        self._queues = {kind: sorted(items) for kind, items in buckets.items()}
-        self._next = dict.fromkeys(self._queues, 0)
-        self.depth = deepest
+        self._queues, self.depth = _index(tree)
+        self._next = [0] * len(self._queues)
 
-    def take(self, kind: str, node: cst.CSTNode) -> tuple[int, int]:
-        queue = self._queues.get(kind)
-        index = self._next.get(kind, 0)
-        if queue is None or index >= len(queue):
-            raise PositionMismatch(kind)
+    def take(self, kind: int, node: cst.CSTNode) -> tuple[int, int]:
+        queue = self._queues[kind]
+        index = self._next[kind]
+        if index >= len(queue):
+            raise PositionMismatch(KIND_NAMES[kind])
         line, _col, neg_end, _neg_end_col, hint = queue[index]
-        if hint != cst_hint(node):
-            raise PositionMismatch(f"{kind}: {hint!r} != {cst_hint(node)!r}")
+        if kind in _HINTED and hint != cst_hint(node):
+            raise PositionMismatch(f"{KIND_NAMES[kind]}: {hint!r} != {cst_hint(node)!r}")
         self._next[kind] = index + 1
         return line, -neg_end
 
     def finish(self) -> None:
         """Every ast node of every kind must have been matched once."""
-        for kind, queue in self._queues.items():
-            if self._next.get(kind, 0) != len(queue):
-                raise PositionMismatch(f"{kind}: {len(queue) - self._next.get(kind, 0)} unmatched")
+        for kind, queue in enumerate(self._queues):
+            if self._next[kind] != len(queue):
+                unmatched = len(queue) - self._next[kind]
+                raise PositionMismatch(f"{KIND_NAMES[kind]}: {unmatched} unmatched")
 
 
 class ExactPositions:
@@ -152,7 +202,7 @@ class ExactPositions:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         self._ranges = wrapper.resolve(PositionProvider)
 
-    def take(self, kind: str, node: cst.CSTNode) -> tuple[int, int]:
+    def take(self, kind: int, node: cst.CSTNode) -> tuple[int, int]:
         code_range = self._ranges.get(node)
         if code_range is None:
             return 0, 0
