@@ -105,7 +105,14 @@ def share_status(part: int, whole: int, pass_at: float, warn_at: float) -> str:
     return FAIL
 
 
+def counted(number: int, noun: str) -> str:
+    """"no routes", "1 route", "3 routes": a count that reads well in evidence text."""
+    if number == 0:
+        return f"no {noun}s"
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 __all__ = [
     "DIMENSIONS", "FAIL", "NA", "PASS", "UNKNOWN", "WARN", "CheckResult", "Evidence",
-    "Example", "Rule", "field", "share_status",
+    "Example", "Rule", "counted", "field", "share_status",
 ]

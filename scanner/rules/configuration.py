@@ -878,21 +878,29 @@ class Cfg006EnvironmentReadOnce(Rule):
     def check(self, project: Project) -> CheckResult:
         allowed = settings_module_paths(project)
         found = []
+        outside = _settings_modules(allowed, named=False)
         for module in project.app_modules:
             if module.path in allowed:
                 continue
             for line, end_line, scope, what in project_env_reads(project, module):
                 found.append(project.evidence(
-                    module.path, line, f"`{what}` read outside the settings module(s)",
+                    module.path, line, f"`{what}` read outside {outside}",
                     end_line=end_line, scope=scope))
         if found:
             return self.failed(found, {"reads": len(found)})
         if project.app_parse_errors:
             return self.unknown(parse_error_evidence(project))
-        where = ", ".join(sorted(allowed)) or "none found"
         return self.passed([project.absence(
-            f"no os.environ/os.getenv reads in app code outside the settings module(s) "
-            f"({where})")])
+            f"no os.environ/os.getenv reads in app code outside {_settings_modules(allowed)}")])
+
+
+def _settings_modules(paths: set[str], named: bool = True) -> str:
+    """Where environment reads belong: "the settings module (app/config.py)"; one finding
+    per read does not repeat the paths."""
+    if not paths:
+        return "a settings module (there is none)"
+    noun = "the settings module" if len(paths) == 1 else "the settings modules"
+    return f"{noun} ({', '.join(sorted(paths))})" if named else noun
 
 
 RULES = (

@@ -306,11 +306,17 @@ class Doc002EndpointsDocumented(Rule):
         share = documented / len(endpoints)
         if share >= 0.8:
             return pass_unless_unparsed(self, project, [project.absence(
-                f"{documented} of {len(endpoints)} endpoints have a summary, description or "
-                "docstring")], metric)
+                f"{_how_many_documented(documented, len(endpoints))} a summary, description "
+                "or docstring")], metric)
         evidence = [endpoint_evidence(project, e, f"{e.label()} has no summary, description "
                                       "or docstring") for e in missing]
         return (self.warned if share >= 0.4 else self.failed)(evidence, metric)
+
+
+def _how_many_documented(documented: int, endpoints: int) -> str:
+    if documented == endpoints:
+        return "the one endpoint has" if endpoints == 1 else f"all {endpoints} endpoints have"
+    return f"{documented} of {endpoints} endpoints have"
 
 
 # ---- DOC-003 ---------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from ..python.facts import (
     Statement,
     Subscript,
 )
-from .base import FAIL, WARN, Evidence, Example, Rule
+from .base import FAIL, WARN, Evidence, Example, Rule, counted
 from .matchers import calls_in, function_by_qualname, last_part, walk_expr
 from .typing import local_values, pass_unless_unparsed, returns_of
 
@@ -315,8 +315,8 @@ class Conflict(HTTPException):
             return self.unknown([project.absence("no exception class found, but some app "
                                                  "files could not be parsed")], metric)
         return self.failed([project.absence(
-            f"no exception class defined in app code (looked in {len(project.app_modules)} "
-            "modules)")], metric)
+            "no exception class defined in app code (looked in "
+            f"{counted(len(project.app_modules), 'module')})")], metric)
 
     @staticmethod
     def _class_evidence(project: Project, ref: ClassRef, message: str) -> Evidence:
@@ -1043,7 +1043,8 @@ def work():
                                                  "files could not be parsed")])
         return self.failed([project.absence(
             "no error reporter initialised (sentry_sdk.init, OpenTelemetry exception "
-            f"recording, Rollbar, Bugsnag...) in app code ({len(project.app_modules)} modules) "
+            f"recording, Rollbar, Bugsnag...) in app code "
+            f"({counted(len(project.app_modules), 'module')}) "
             "or in the Dockerfile start command")])
 
     @staticmethod

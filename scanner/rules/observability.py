@@ -30,7 +30,7 @@ from ..python.facts import (
     ModuleFacts,
     Name,
 )
-from .base import FAIL, WARN, CheckResult, Evidence, Example, Rule
+from .base import FAIL, WARN, CheckResult, Evidence, Example, Rule, counted
 from .database import DATA_METHODS, imported_libraries, receiver_handle
 from .matchers import (
     call_name,
@@ -660,6 +660,12 @@ def _probe_list() -> str:
     return ", ".join(sorted(LIVENESS_SEGMENTS))
 
 
+def _routes_seen(project: Project) -> str:
+    """"among 12 routes", or that the service has none the scanner could find."""
+    routes = len(project.service.endpoints)
+    return f"among {counted(routes, 'route')}" if routes else "no routes found at all"
+
+
 class Obs004Liveness(Rule):
     """Detects a GET liveness route (/health, /healthz, /livez, /ping...)."""
 
@@ -690,8 +696,8 @@ class Obs004Liveness(Rule):
                 "no GET liveness route found, but some route paths could not be resolved or "
                 "some app files could not be parsed")])
         return self.failed([project.absence(
-            f"no GET route whose last path segment is one of {_probe_list()} among "
-            f"{len(project.service.endpoints)} routes")])
+            f"no GET route whose last path segment is one of {_probe_list()} "
+            f"({_routes_seen(project)})")])
 
 
 class Obs005Readiness(Rule):
@@ -746,7 +752,7 @@ class Obs005Readiness(Rule):
                     _site_evidence(project, *found, "dependency check in the liveness route")])
         return self.failed([project.absence(
             "no GET route ending in ready/readyz/readiness, and no liveness route that checks "
-            f"the database (among {len(project.service.endpoints)} routes)")])
+            f"the database ({_routes_seen(project)})")])
 
 
 # ---- OBS-006 -----------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from ..python.facts import (
     Subscript,
     UnaryOp,
 )
-from .base import Evidence, Example, Rule
+from .base import Evidence, Example, Rule, counted
 from .matchers import call_name, calls_in, last_part, walk_expr
 
 # ---- the static model of the test suite --------------------------------------------------
@@ -599,7 +599,7 @@ class Tst001TestsExist(Rule):
         for path in files[:10]:
             module, first = next((m, f) for m, f in suite.tests if m.path == path)
             count = sum(1 for m, _ in suite.tests if m.path == path)
-            evidence.append(_test_evidence(project, module, first, f"{count} test function(s)"))
+            evidence.append(_test_evidence(project, module, first, counted(count, "test function")))
         return self.passed(evidence, metric={"tests": len(suite.tests), "files": len(files)})
 
 

@@ -196,9 +196,17 @@ def items() -> list[str]:
                 "no authentication found, but some app files could not be parsed: "
                 + ", ".join(sorted(project.app_parse_errors)))], metric)
         return self.failed([project.absence(
-            f"no authentication found: none of the {metric['endpoints']} endpoints has a "
-            "security scheme or auth dependency (looked at route, router, include and app "
-            "`dependencies`, and for Authorization-header handling in app code)")], metric)
+            f"no authentication found: {_unguarded(metric['endpoints'])} (looked at route, "
+            "router, include and app `dependencies`, and for Authorization-header handling in "
+            "app code)")], metric)
+
+
+def _unguarded(endpoints: int) -> str:
+    if endpoints == 0:
+        return "no endpoints were found and no security scheme or auth dependency is set up"
+    if endpoints == 1:
+        return "the one endpoint has no security scheme or auth dependency"
+    return f"none of the {endpoints} endpoints has a security scheme or auth dependency"
 
 
 # ---- SEC-004 ----------------------------------------------------------------------------
