@@ -101,6 +101,11 @@ READYBOARD_GIT_CACHE_DIR = Path(
 ).resolve()
 READYBOARD_MAX_REPO_MB = env_int("READYBOARD_MAX_REPO_MB", 500, minimum=1)
 READYBOARD_SCAN_TIMEOUT = env_int("READYBOARD_SCAN_TIMEOUT", 600, minimum=10)
+# The scanner runs in a child process: parse processes per scan (0 = one per core) and
+# its address-space cap in MB (0 = none), so one pathological repository cannot take the
+# machine's memory.
+READYBOARD_SCAN_JOBS = env_int("READYBOARD_SCAN_JOBS", 0, minimum=0)
+READYBOARD_SCAN_MEMORY_MB = env_int("READYBOARD_SCAN_MEMORY_MB", 4096, minimum=0)
 
 # --- django ----------------------------------------------------------------------------
 

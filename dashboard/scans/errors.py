@@ -16,6 +16,8 @@ REPO_TOO_LARGE = "repo:too-large"
 REPO_BAD_URL = "repo:bad-url"
 SCAN_ERROR = "scan:error"
 SCAN_TIMEOUT = "scan:timeout"
+SCAN_CRASHED = "scan:crashed"
+SCAN_OUT_OF_MEMORY = "scan:out-of-memory"
 WORKER_LOST = "worker:lost"
 QUEUE_UNAVAILABLE = "queue:unavailable"
 QUEUE_EXPIRED = "queue:expired"
@@ -65,6 +67,17 @@ _INFO = {
     SCAN_TIMEOUT: (
         "Scan timed out",
         "The scan ran past its time limit (READYBOARD_SCAN_TIMEOUT) and was stopped.",
+    ),
+    SCAN_CRASHED: (
+        "Scanner crashed",
+        "The scanner's process died on a signal (the worker carried on); its last output "
+        "is in the worker log. Press Scan now to try again; report it if it happens again.",
+    ),
+    SCAN_OUT_OF_MEMORY: (
+        "Scan out of memory",
+        "The scan needed more memory than a scanner process may use "
+        "(READYBOARD_SCAN_MEMORY_MB). Point the app root at the service, exclude generated "
+        "code in [tool.readyboard], or raise the limit.",
     ),
     WORKER_LOST: (
         "Worker lost",

@@ -12,12 +12,12 @@ Celery tasks (`dashboard.scans.tasks`) are thin wrappers around these.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -29,7 +29,8 @@ from django.utils import timezone
 from dashboard import git
 from dashboard.git.credentials import git_credential
 from dashboard.models import ACTIVE_STATES, Repository, Scan, ScanState, Trigger
-from dashboard.scans import errors
+from dashboard.scans import errors, scanner_process
+from dashboard.scans.scanner_process import ScannerFailed
 from dashboard.scans.store import StaleScan, find_reusable, reuse_result, store_report
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,9 @@ def run_scan(scan_id: int) -> Scan | None:
         fail_scan(scan_id, exc.code, exc.message)
     except SoftTimeLimitExceeded:
         fail_scan(scan_id, errors.SCAN_TIMEOUT, _timeout_message())
+    except ScannerFailed as exc:
+        log.warning("scan %s: %s\nscanner stderr (end):\n%s", scan_id, exc.message, exc.stderr_tail)
+        fail_scan(scan_id, exc.code, exc.message)
     except Exception as exc:
         log.exception("scan %s failed in the scanner or pipeline", scan_id)
         fail_scan(scan_id, errors.SCAN_ERROR, _scanner_message(exc))
@@ -139,33 +143,25 @@ def _execute(scan: Scan) -> Scan:
 
 
 def _scan_tree(tree, app_root: str) -> dict[str, Any]:
-    # Imported here: the scanner is heavy and the web process never needs it.
-    from scanner.engine import scan_tree
-
+    """The scanner's report of `tree`, computed in a child process (ScannerFailed if none)."""
     started = time.monotonic()
-    report = scan_tree(
-        tree, app_root=app_root or None, cache_dir=_scanner_cache(), jobs=_scanner_jobs()
-    )
+    report = scanner_process.scan_in_child(Path(tree), app_root or None, _scan_options())
     log.info("scanned %s in %.1fs", tree, time.monotonic() - started)
     return report
 
 
-def _scanner_cache():
-    # Per-worker findings cache keyed by file content: an unchanged file is not re-analysed.
-    return getattr(settings, "READYBOARD_SCANNER_CACHE_DIR", settings.DATA_DIR / "scanner-cache")
-
-
-def _scanner_jobs() -> int | None:
-    """Parse processes for one scan (None: the scanner's default, one per core).
-
-    A Celery prefork child is a daemonic process and may not start the scanner's process
-    pool, so there a scan parses in-process; workers scan several repositories side by
-    side instead (worker concurrency).
-    """
-    jobs = getattr(settings, "READYBOARD_SCAN_JOBS", None)
-    if jobs is None and multiprocessing.current_process().daemon:
-        return 1
-    return jobs
+def _scan_options() -> scanner_process.ScanOptions:
+    return scanner_process.ScanOptions(
+        # Per-worker findings cache keyed by file content: an unchanged file is not re-analysed.
+        cache_dir=Path(
+            getattr(settings, "READYBOARD_SCANNER_CACHE_DIR", settings.DATA_DIR / "scanner-cache")
+        ),
+        cwd=settings.BASE_DIR,
+        jobs=settings.READYBOARD_SCAN_JOBS or None,  # None: one parse process per core
+        memory_mb=settings.READYBOARD_SCAN_MEMORY_MB,
+        # Celery's soft limit stops the task first; this bounds `manage.py scan` as well.
+        timeout=settings.READYBOARD_SCAN_TIMEOUT,
+    )
 
 
 def _rules_version() -> str:
@@ -222,10 +218,6 @@ def _requeue_after_db_error(scan_id: int) -> None:
 
 
 def _scanner_message(exc: Exception) -> str:
-    from scanner.errors import ScanInputError
-
-    if isinstance(exc, ScanInputError):
-        return f"The scanner cannot use this tree: {exc}"
     return f"The scanner stopped with an internal error ({type(exc).__name__})."
 
 
