@@ -9,6 +9,10 @@ service's latest scan), then times pages in-process with Django's test Client, s
 asking for gzip as browsers do: median and p95 server time, median CPU time of the process
 (steadier than wall time on a shared, loaded machine), query count, HTML size and bytes sent
 (plotly.js as served: gzip). Pages that do not exist yet print "not available yet".
+
+One service (a quarter of the way down the list) fails BIG_CHECK in its latest scan with
+BIG_EVIDENCE evidence rows, as TYP-003 does on a service with well over a thousand
+endpoints: its drill-down is measured beside the ordinary one.
 """
 
 from __future__ import annotations
@@ -32,7 +36,15 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "readyboard_pages_bench"
-TARGETS_MS = {"leaderboard": 60, "service page": 100, "drill-down": 60}
+BIG_CHECK = "TYP-003"
+BIG_EVIDENCE = 2000
+PLACES_PER_FILE = 10  # the big check's evidence: 200 files of 10 places each
+TARGETS_MS = {
+    "leaderboard": 60,
+    "service page": 100,
+    "drill-down": 60,
+    f"drill-down, {BIG_EVIDENCE:,} places": 60,
+}
 WEIGHTS = {
     "type_safety": ("TYP", 15),
     "error_handling": ("ERR", 15),
@@ -211,6 +223,26 @@ def without_indexes(table: str):
     return restore
 
 
+def big_service_index(services: int) -> int:
+    """The service whose latest scan fails BIG_CHECK with BIG_EVIDENCE places."""
+    return max(1, services // 4)
+
+
+def evidence_fields(check_id: str, repo: int, i: int, per_file: int) -> dict:
+    """Evidence place `i` of a check: `per_file` places in each file, a handler snippet."""
+    path = f"app/routers/{check_id.lower()}_{i // per_file}.py"
+    line = 10 + (i % per_file) * 7
+    return {
+        "path": path,
+        "line": line,
+        "end_line": line + 2,
+        "snippet": f"@router.get('/items/{i}')\nasync def item_{i}(request):\n"
+        f"    return {{'id': {i}}}",
+        "message": f"{check_id}: item_{i} at {path}",
+        "fingerprint": f"{check_id}-{repo}-{i}",
+    }
+
+
 def load(services: int, weeks: int, seed: int = 7) -> dict:
     """Teams, services, weekly scans with all their rows; returns names for the page runs."""
     from django.db import connection
@@ -251,10 +283,13 @@ def load(services: int, weeks: int, seed: int = 7) -> dict:
         for w in range(weeks):
             quality = min(0.98, max(0.1, quality + rng.uniform(-0.04, 0.05)))
             statuses = draw_statuses(rng, check_ids, quality)
+            is_latest = w == weeks - 1
+            big = is_latest and r == big_service_index(services)
+            if big:
+                statuses[check_ids.index(BIG_CHECK)] = "fail"
             result = score(check_ids, statuses)
             scan_id += 1
             queued = now - timedelta(weeks=weeks - 1 - w, hours=r % 24)
-            is_latest = w == weeks - 1
             scans.add(
                 id=scan_id,
                 repository_id=r,
@@ -281,21 +316,17 @@ def load(services: int, weeks: int, seed: int = 7) -> dict:
             for cid, status in zip(check_ids, statuses, strict=True):
                 check_id_seq += 1
                 findings = 2 if status in ("fail", "warn") else 0
+                per_file = 1
+                if big and cid == BIG_CHECK:
+                    findings, per_file = BIG_EVIDENCE, PLACES_PER_FILE
                 add_check(check_id_seq, scan_id, cid, status, findings)
                 if is_latest:
                     for i in range(findings):
                         ev_id += 1
-                        path = f"app/routers/{cid.lower()}_{i}.py"
                         evidence.add(
                             id=ev_id,
                             check_result_id=check_id_seq,
-                            path=path,
-                            line=10 + i * 7,
-                            end_line=12 + i * 7,
-                            snippet=f"@router.get('/items/{i}')\nasync def item_{i}(request):\n"
-                            f"    return {{'id': {i}}}",
-                            message=f"{cid}: item_{i} at {path}",
-                            fingerprint=f"{cid}-{r}-{i}",
+                            **evidence_fields(cid, r, i, per_file),
                         )
         latest[r] = scan_id
     for copier in (repos, scans, dims, checks, evidence):
@@ -426,6 +457,8 @@ def main() -> None:
         .first()
         or "SEC-001"
     )
+    big_name = f"svc-{big_service_index(options.services):04d}"
+    big_drill_down = resolves("service-check", [big_name, BIG_CHECK])
     pages = [
         ("leaderboard", "/", {}, None),
         ("leaderboard, summary cold", "/", {}, cache.clear),
@@ -441,6 +474,14 @@ def main() -> None:
         ("check across fleet", f"/checks/{failing}/", {}, None),
         ("service page", resolves("service", [name]), {}, None),
         ("drill-down", resolves("service-check", [name, failing]), {}, None),
+        (f"drill-down, {BIG_EVIDENCE:,} places", big_drill_down, {}, None),
+        (f"drill-down, {BIG_EVIDENCE:,}: offset 1000", f"{big_drill_down}?offset=1000", {}, None),
+        (
+            "drill-down htmx: 50 more",
+            f"{big_drill_down}?offset=50&from=0",
+            {"HX-Request": "true", "HX-Target": "evidence-more"},  # as "Show more" sends it
+            None,
+        ),
     ]
     header = (
         f"{'page':34} {'median ms':>10} {'p95 ms':>8} {'CPU ms':>7} {'target':>7} "

@@ -1,7 +1,8 @@
 """Reads for the check drill-down: one check of one service, its evidence and its history.
 
-Four queries whatever the number of scans or services: the result, its evidence, the
-check's history for this service, and the other services whose latest result fails it.
+Four queries whatever the number of scans, findings or services: the result, one slice of
+its evidence, the check's history for this service, and the other services whose latest
+result fails it.
 """
 
 from __future__ import annotations
@@ -21,12 +22,60 @@ def check_result(scan_id: int | None, check_id: str) -> CheckResult | None:
     return CheckResult.objects.filter(scan_id=scan_id, check_id=check_id).first()
 
 
-def evidence(check_result_id: int | None) -> list[Evidence]:
-    if check_result_id is None:
-        return []
-    return list(
-        Evidence.objects.filter(check_result_id=check_result_id).order_by("path", "line", "pk")
+@dataclass(frozen=True, slots=True)
+class EvidencePage:
+    """A slice of a check result's evidence, in file and line order.
+
+    `total` is the count the scan recorded (kept when retention prunes the rows), so the
+    page needs no COUNT query; `has_more` comes from reading one row past the slice.
+    """
+
+    items: list[Evidence]
+    offset: int
+    size: int
+    total: int
+    has_more: bool
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.items)
+
+    @property
+    def next_offset(self) -> int:
+        return self.offset + self.size
+
+    @property
+    def remaining(self) -> int:
+        """Places after this slice."""
+        return max(self.total - self.last, 0)
+
+    @property
+    def next_size(self) -> int:
+        """How many places the next slice holds (fewer at the end)."""
+        return min(self.size, self.remaining) or self.size
+
+    @property
+    def previous_offset(self) -> int | None:
+        return max(self.offset - self.size, 0) if self.offset else None
+
+
+def evidence_page(result: CheckResult | None, offset: int, size: int) -> EvidencePage:
+    """The result's evidence from `offset` (clamped to the last slice), `size` at most (one
+    query, none without a result or evidence)."""
+    total = result.evidence_count if result else 0
+    offset = min(max(offset, 0), _last_slice_offset(total, size))
+    if not total:
+        return EvidencePage([], 0, size, 0, has_more=False)
+    rows = list(
+        Evidence.objects.filter(check_result_id=result.pk).order_by("path", "line", "pk")[
+            offset : offset + size + 1
+        ]
     )
+    return EvidencePage(rows[:size], offset, size, total, has_more=len(rows) > size)
+
+
+def _last_slice_offset(total: int, size: int) -> int:
+    return max(total - 1, 0) // size * size
 
 
 @dataclass(frozen=True, slots=True)
