@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -44,6 +44,19 @@ FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif'
 CONFIG = {"displayModeBar": False, "responsive": True, "displaylogo": False}
 
 Point = tuple[date | datetime | str, float | None]
+
+DAY = timedelta(days=1)
+WEEK = timedelta(weeks=1)
+# Up to this many periods between the first and the last point, the date axis gets a fixed
+# range and one tick per period: Plotly's own range around one point (or two close ones)
+# spans a second or a few hours, and its ticks then read as times of day or fractions.
+# Three weeks make four weekly ticks, which fit the narrow fleet summary card.
+SHORT_SPAN_PERIODS = 3
+# A short axis is at least a week wide, centred on the points.
+SHORT_AXIS_MIN = WEEK
+TICK_ANCHOR = "2024-01-01"  # a Monday at midnight: ticks counted from it fall on Mondays
+SHORT_TICK_FORMAT = "%-d %b"  # "3 Mar"; the hover text and the table carry the year
+FEW_POINTS = 2  # series this short get larger markers, as there is no line to follow
 
 
 @dataclass(frozen=True)
@@ -82,18 +95,23 @@ def line_chart(
     y_range: tuple[float, float] | None = (0, 100),
     bands: bool = True,
     height: int = 260,
+    period: timedelta = DAY,
 ) -> Chart:
     """Scores over time, one line per series (trend of a service, a dimension, the fleet).
 
-    `bands` shades the RULES.md band ranges behind the lines when the y axis is 0..100.
-    The fallback table has one row per x value and one column per series.
+    `period` is how far apart the x values are meant to be: DAY for individual scans, WEEK
+    for weekly figures (each x the week's Monday); it sets the ticks of a short axis and
+    names the table's first column. `bands` shades the RULES.md band ranges behind the
+    lines when the y axis is 0..100. The fallback table has one row per x value and one
+    column per series.
     """
-    traces = [_line_trace(s, i) for i, s in enumerate(series)]
+    hover_x = "Week of %{x|%-d %b %Y}" if period == WEEK else "%{x|%-d %b %Y}"
+    traces = [_line_trace(s, i, hover_x) for i, s in enumerate(series)]
     layout = _layout(height, y_title, y_range, show_legend=len(series) > 1)
-    layout["xaxis"]["type"] = "date"
+    layout["xaxis"].update(_date_axis([x for s in series for x, _ in s.points], period))
     if bands and y_range == (0, 100):
         layout["shapes"] = [_band_shape(low, high, colour) for low, high, colour in BAND_SHADES]
-    columns, rows = _series_table(series)
+    columns, rows = _series_table(series, "Week of" if period == WEEK else "Date")
     return Chart(
         title=title,
         figure={"data": traces, "layout": layout, "config": CONFIG},
@@ -183,7 +201,29 @@ def _layout(
     }
 
 
-def _line_trace(series: Series, index: int) -> dict[str, Any]:
+def _date_axis(xs: Sequence[date | datetime | str], period: timedelta) -> dict[str, Any]:
+    """Plotly x-axis settings for dates: Plotly's own range and ticks over a long span; over
+    a short one (a single point included) a range padded by half a period each side, at
+    least SHORT_AXIS_MIN wide, with a tick per period ("3 Mar", on Mondays for WEEK)."""
+    axis: dict[str, Any] = {"type": "date"}
+    moments = sorted(_wall_time(x) for x in xs if isinstance(x, date))
+    if not moments or moments[-1] - moments[0] > SHORT_SPAN_PERIODS * period:
+        return axis
+    start, end = moments[0] - period / 2, moments[-1] + period / 2
+    widen = max(SHORT_AXIS_MIN - (end - start), timedelta(0)) / 2
+    axis.update(
+        {
+            "range": [_plotly_date(start - widen), _plotly_date(end + widen)],
+            "tickmode": "linear",
+            "tick0": TICK_ANCHOR,
+            "dtick": int(period.total_seconds() * 1000),  # Plotly counts date steps in ms
+            "tickformat": SHORT_TICK_FORMAT,
+        }
+    )
+    return axis
+
+
+def _line_trace(series: Series, index: int, hover_x: str) -> dict[str, Any]:
     xs, ys = zip(*series.points, strict=True) if series.points else ((), ())
     return {
         "type": "scatter",
@@ -192,9 +232,12 @@ def _line_trace(series: Series, index: int) -> dict[str, Any]:
         "x": [_x_value(x) for x in xs],
         "y": list(ys),
         "line": {"color": PALETTE[index % len(PALETTE)], "width": 2},
-        "marker": {"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 6},
+        "marker": {
+            "symbol": SYMBOLS[index % len(SYMBOLS)],
+            "size": 9 if len(xs) <= FEW_POINTS else 6,
+        },
         "connectgaps": False,
-        "hovertemplate": "%{x|%d %b %Y}: %{y:.1f}<extra>" + series.name + "</extra>",
+        "hovertemplate": f"{hover_x}: %{{y:.1f}}<extra>{series.name}</extra>",
     }
 
 
@@ -223,13 +266,13 @@ def _band_colour(low: float) -> str:
     return "#b42318"
 
 
-def _series_table(series: Sequence[Series]) -> tuple[list[str], list[list[Any]]]:
+def _series_table(series: Sequence[Series], x_title: str) -> tuple[list[str], list[list[Any]]]:
     by_x: dict[str, list[Any]] = {}
     for index, one in enumerate(series):
         for x, y in one.points:
             key = _x_label(x)
             by_x.setdefault(key, [None] * len(series))[index] = y
-    columns = ["Date", *(s.name for s in series)]
+    columns = [x_title, *(s.name for s in series)]
     return columns, [[x, *values] for x, values in by_x.items()]
 
 
@@ -248,6 +291,17 @@ def _x_value(x: date | datetime | str) -> str:
 
 def _x_label(x: date | datetime | str) -> str:
     return x.date().isoformat() if isinstance(x, datetime) else _x_value(x)
+
+
+def _wall_time(x: date | datetime) -> datetime:
+    """The date or time as plotly.js places it: local wall time, any offset ignored."""
+    if isinstance(x, datetime):
+        return x.replace(tzinfo=None)
+    return datetime.combine(x, time.min)
+
+
+def _plotly_date(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _json_default(value: Any) -> str:

@@ -18,7 +18,6 @@ from functools import cache
 from django.core.cache import cache as django_cache
 from django.db import connection
 from django.db.models import (
-    Avg,
     Case,
     CharField,
     Count,
@@ -34,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Floor, Least, TruncWeek
+from django.db.models.functions import Coalesce, Floor, Least
 from django.utils import timezone
 
 from dashboard.models import (
@@ -47,6 +46,7 @@ from dashboard.models import (
     ScanState,
     Team,
 )
+from dashboard.queries.fleet_trend import fleet_trend
 from scanner.rules import rules_meta
 from scanner.scoring import DIMENSION_NAMES
 
@@ -55,7 +55,6 @@ MONTH_AGO = timedelta(days=28)
 SUMMARY_CACHE_SECONDS = 300
 CHECK_COUNTS_KEY = "fleet-check-counts"
 TOP_P0_LIMIT = 10
-TREND_WEEKS = 104
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # "before any scan"
 NO_TEAM = "none"  # the team filter value for services without a team
 BAND_ORDER = tuple(band.value for band in reversed(Band))  # best first
@@ -301,7 +300,7 @@ class FleetSummary:
     bands: list[tuple[str, int]] = field(default_factory=list)
     histogram: list[tuple[int, int, int]] = field(default_factory=list)  # (from, to, count)
     top_p0: list[dict] = field(default_factory=list)
-    trend: list[dict] = field(default_factory=list)  # {"week", "mean", "services"}
+    trend: list[dict] = field(default_factory=list)  # see fleet_trend.fleet_trend
 
 
 def fleet_summary(*, use_cache: bool = True) -> FleetSummary:
@@ -373,31 +372,6 @@ def most_failed_p0(limit: int = TOP_P0_LIMIT) -> list[dict]:
             "title": meta.get(row["check_id"], {}).get("title", ""),
             "failing": row["failing"],
         }
-        for row in rows
-    ]
-
-
-def fleet_trend(weeks: int = TREND_WEEKS) -> list[dict]:
-    """Mean overall score per week of the scans stored that week (oldest first).
-
-    With weekly scans this is the weekly mean of every service's latest score; a service
-    scanned twice in one week weighs twice in that week.
-    """
-    since = timezone.now() - timedelta(weeks=weeks)
-    rows = (
-        Scan.objects.filter(
-            state__in=SCORED,
-            queued_at__gte=since,
-            overall__isnull=False,
-            repository__active=True,
-        )
-        .annotate(week=TruncWeek("queued_at"))
-        .values("week")
-        .annotate(mean=Avg("overall"), services=Count("repository_id", distinct=True))
-        .order_by("week")
-    )
-    return [
-        {"week": row["week"], "mean": round(row["mean"], 1), "services": row["services"]}
         for row in rows
     ]
 

@@ -12,7 +12,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
-from dashboard.charts import Series, allows_chart_styles, line_chart, score_histogram
+from dashboard.charts import (
+    WEEK,
+    Chart,
+    Series,
+    allows_chart_styles,
+    line_chart,
+    score_histogram,
+)
 from dashboard.queries.fleet import (
     NO_TEAM,
     PAGE_SIZE,
@@ -66,12 +73,18 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         summary=summary,
         choices=filter_choices(),
         distribution_chart=score_histogram(summary.histogram, title="Score distribution"),
-        trend_chart=line_chart(
-            [Series("Fleet mean", [(week["week"], week["mean"]) for week in summary.trend])],
-            title="Fleet score trend (weekly mean)",
-        ),
+        trend_chart=fleet_trend_chart(summary.trend),
     )
     return render(request, TEMPLATE, context)
+
+
+def fleet_trend_chart(trend: list[dict]) -> Chart:
+    """The weekly fleet mean (see `dashboard.queries.fleet_trend`), one point per week."""
+    return line_chart(
+        [Series("Fleet mean", [(week["week"], week["mean"]) for week in trend])],
+        title="Fleet score trend (weekly mean of latest scores)",
+        period=WEEK,
+    )
 
 
 def sort_columns(filters: LeaderboardFilters, params: QueryDict) -> list[dict]:
