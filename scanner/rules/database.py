@@ -33,6 +33,7 @@ from .matchers import (
     calls_in,
     dependency_target,
     expand_annotation_alias,
+    first_use,
     function_by_qualname,
     last_part,
     resolved_dependency_functions,
@@ -172,6 +173,20 @@ def imported_libraries(project: Project, libraries: tuple[str, ...],
             if library is not None:
                 found.setdefault(library, module)
     return found
+
+
+def library_evidence(project: Project, library: str, module: ModuleFacts,
+                     message: str) -> Evidence:
+    """Evidence that app code uses `library`, at its first use in `module` (the first module
+    importing it) or, when that module only imports it, in the next module that uses it."""
+    importers = [other for other in project.app_modules if other is not module
+                 and any(_library_of(project, name, (library,)) for name in other.imported_modules)]
+    for candidate in (module, *importers):
+        use = first_use(candidate, library)
+        if use is not None:
+            return project.evidence(candidate.path, use.line, message, end_line=use.end_line,
+                                    scope=use.scope, snippet_lines=2)
+    return project.evidence(module.path, None, message)
 
 
 def database_use(project: Project) -> DatabaseUse:
@@ -563,7 +578,8 @@ class Db001AsyncAccess(Rule):
                                           "async engine/session factory serves the endpoints")
             else:
                 library, module = next(iter(async_libraries.items()))
-                evidence = project.evidence(module.path, None, f"async driver `{library}` used")
+                evidence = library_evidence(project, library, module,
+                                            f"async driver `{library}` used")
             return self.passed([evidence])
         sync_sites = _call_sites_named(project, SYNC_ENGINE_FACTORIES | SESSION_MAKERS)
         sync_libraries = imported_libraries(project, SYNC_LIBRARIES)
@@ -575,7 +591,7 @@ class Db001AsyncAccess(Rule):
                     "sync engine; no async endpoint receives a session (a sync app)")
             elif sync_libraries:
                 library, module = next(iter(sync_libraries.items()))
-                evidence = project.evidence(module.path, None,
+                evidence = library_evidence(project, library, module,
                                             f"sync driver `{library}` used (a sync app)")
             else:
                 evidence = project.absence("def endpoints receive a sync session (a sync app)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from ..python.facts import (
@@ -450,6 +451,60 @@ def looks_like_model_name(expr: Expr | None) -> bool:
     return (isinstance(expr, Name) and last_part(expr.dotted)[:1].isupper()
             and last_part(expr.dotted) not in {"Any", "Dict", "List", "JSONResponse", "Response",
                                                "HTMLResponse", "Optional", "Union"})
+
+
+@dataclass(slots=True, frozen=True)
+class Use:
+    """Where a module uses a name: the first line of the construct, and its scope."""
+
+    line: int
+    end_line: int
+    scope: str
+
+
+def first_use(module: ModuleFacts, library: str) -> Use | None:
+    """The first place `module` uses a name imported from `library` (`redis.asyncio` covers
+    `redis.asyncio.Redis`): a call, a base class or decorator, an annotation, a field or an
+    assigned value. The facts keep no line for import statements, so evidence that a
+    library is used points here; None when the module only imports it."""
+    uses = [*_uses_in_calls(module, library), *_uses_in_definitions(module, library),
+            *_uses_in_assignments(module, library)]
+    return min(uses, key=lambda use: use.line, default=None)
+
+
+def _from_library(expr: Expr | None, library: str) -> bool:
+    return any(isinstance(node, Name) and (node.qname == library
+                                           or node.qname.startswith(library + "."))
+               for node in walk_expr(expr))
+
+
+def _uses_in_calls(module: ModuleFacts, library: str) -> Iterator[Use]:
+    for site in module.calls:
+        if _from_library(site.call, library):
+            yield Use(site.call.line, site.call.end_line, site.scope)
+
+
+def _uses_in_definitions(module: ModuleFacts, library: str) -> Iterator[Use]:
+    for cls in module.classes:
+        if any(_from_library(part, library)
+               for part in (*cls.bases, *cls.keywords.values(), *cls.decorators)):
+            yield Use(cls.line, cls.line, cls.qualname)
+        for field in cls.fields:
+            if _from_library(field.annotation, library) or _from_library(field.value, library):
+                yield Use(field.line, field.end_line, cls.qualname)
+    for function in module.functions:
+        parts = [*function.decorators, function.returns,
+                 *(part for param in function.params for part in (param.annotation,
+                                                                  param.default))]
+        if any(_from_library(part, library) for part in parts):
+            yield Use(function.line, function.line, function.qualname)
+
+
+def _uses_in_assignments(module: ModuleFacts, library: str) -> Iterator[Use]:
+    for assignment in module.assignments:
+        if _from_library(assignment.value, library) or _from_library(assignment.annotation,
+                                                                     library):
+            yield Use(assignment.line, assignment.end_line, assignment.scope)
 
 
 __all__ = [

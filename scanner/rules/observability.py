@@ -31,7 +31,7 @@ from ..python.facts import (
     Name,
 )
 from .base import FAIL, WARN, CheckResult, Evidence, Example, Rule, counted
-from .database import DATA_METHODS, imported_libraries, receiver_handle
+from .database import DATA_METHODS, imported_libraries, library_evidence, receiver_handle
 from .matchers import (
     call_name,
     call_names,
@@ -807,7 +807,8 @@ def vendor_tracing(project: Project) -> list[Evidence]:
     """Vendor APM tracers (ddtrace, Elastic APM, New Relic) set up in code or the start command."""
     found = []
     for library, module in imported_libraries(project, VENDOR_TRACERS).items():
-        found.append(project.evidence(module.path, None, f"vendor APM tracer `{library}` imported"))
+        found.append(library_evidence(project, library, module,
+                                      f"vendor APM tracer `{library}` used"))
     for path, line, text in _start_commands(project):
         if VENDOR_AGENT.search(text):
             found.append(project.evidence(path, line, "started under a vendor APM agent"))
@@ -958,7 +959,8 @@ def pushed_metrics(project: Project) -> list[Evidence]:
     """Metrics pushed elsewhere: StatsD/DogStatsD, a Pushgateway, an OTLP metric exporter."""
     found = []
     for library, module in imported_libraries(project, PUSH_LIBRARIES).items():
-        found.append(project.evidence(module.path, None, f"metrics pushed with `{library}`"))
+        found.append(library_evidence(project, library, module,
+                                      f"metrics pushed with `{library}`"))
     for module, site in project.iter_calls():
         names = call_names(project, site.call)
         if call_name(site.call) in PUSH_CALLS or any(_is_otlp_metrics(n.qname) for n in names):
@@ -996,9 +998,9 @@ class Obs007Metrics(Rule):
             return self.warned(pushed)
         prometheus = imported_libraries(project, PROMETHEUS_LIBRARIES)
         if prometheus:
-            return self.unknown([project.evidence(
-                module.path, None, f"`{library}` is used but no exposed metrics route was "
-                "found; it may be served in a way the code does not show")
+            return self.unknown([library_evidence(
+                project, library, module, f"`{library}` is used but no exposed metrics route "
+                "was found; it may be served in a way the code does not show")
                 for library, module in prometheus.items()])
         unknown = _parse_errors_unknown(self, project, "no metrics set-up in the parsed code")
         return unknown or self.failed([project.absence(

@@ -29,6 +29,7 @@ from .database import (
     ASYNC_TREE,
     BLOCKING_METHODS,
     imported_libraries,
+    library_evidence,
     receiver_handle,
     unique_endpoints,
 )
@@ -36,6 +37,7 @@ from .matchers import (
     calls_in,
     dependency_target,
     expand_annotation_alias,
+    first_use,
     function_by_qualname,
     is_collection_annotation,
     is_special_param,
@@ -405,11 +407,7 @@ def _background_evidence(project: Project) -> Evidence | None:
     queues = imported_libraries(project, TASK_QUEUES)
     if queues:
         library, module = next(iter(queues.items()))
-        for site in module.calls:
-            if imported_name(module, site.call.func).startswith(library + "."):
-                return project.evidence(module.path, site.call.line,
-                                        f"task queue `{library}`", scope=site.scope)
-        return project.evidence(module.path, None, f"task queue `{library}` imported")
+        return library_evidence(project, library, module, f"task queue `{library}`")
     return None
 
 
@@ -514,15 +512,8 @@ class Perf004Caching(Rule):
             return self.failed([project.absence(
                 "no caching library (redis, aioredis, fastapi-cache, aiocache, cachetools, "
                 "memcached clients) imported in app code")])
-        evidence = []
-        for library, module in libraries.items():
-            site = next((s for s in module.calls
-                         if imported_name(module, s.call.func).split(".")[0] == library), None)
-            evidence.append(project.evidence(
-                module.path, site.call.line if site else None, f"`{library}` used",
-                end_line=site.call.end_line if site else None,
-                scope=site.scope if site else ""))
-        return self.passed(evidence)
+        return self.passed([library_evidence(project, library, module, f"`{library}` used")
+                            for library, module in libraries.items()])
 
 
 # ---- PERF-005 ----------------------------------------------------------------------------
@@ -602,7 +593,12 @@ def profiling_setups(project: Project) -> list[Evidence]:
             continue  # another service of a monorepo
         tools = [m for m in module.imported_modules if m.split(".")[0] in PROFILING_IMPORTS]
         if tools:
-            found.append(project.evidence(path, None, f"imports {sorted(tools)[0]}"))
+            tool = sorted(tools)[0]
+            use = first_use(module, tool)
+            found.append(project.evidence(path, use.line if use else None,
+                                          f"uses {tool}" if use else f"imports {tool}",
+                                          end_line=use.end_line if use else None,
+                                          scope=use.scope if use else "", snippet_lines=2))
     return found
 
 

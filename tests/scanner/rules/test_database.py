@@ -268,3 +268,14 @@ async def by_{i}(session):
     result = run_rule(Db006OrmPrimary(), tmp_path, {**ASYNC_TREE, "app/repo.py": repo})
     assert result.metric == {"raw": 1, "orm": 4}
     assert result.status == PASS
+
+
+def test_db001_points_at_the_first_use_of_an_async_orm_not_at_a_bare_file(tmp_path):
+    code = ("from fastapi import FastAPI\nfrom tortoise import fields\n"
+            "from tortoise.models import Model\n\napp = FastAPI()\n\n\n"
+            "class Item(Model):\n    name = fields.CharField(max_length=20)\n\n\n"
+            "@app.get('/items')\nasync def items() -> list[str]:\n"
+            "    return [i.name for i in await Item.all()]\n")
+    result = run_rule(database.Db001AsyncAccess(), tmp_path, {"app/main.py": code})
+    evidence = result.evidence[0]
+    assert (result.status, evidence.line) == ("pass", 8), evidence.message

@@ -185,3 +185,23 @@ def test_perf006_ignores_a_sibling_services_locustfile(tmp_path):
     write_tree(tmp_path, tree)
     analysis = analyse(tmp_path, app_root="services/a", rules=[Perf006Profiling()], jobs=1)
     assert analysis.results[0].status == FAIL
+
+
+def test_perf004_points_at_the_first_use_of_a_cache_client_only_annotated(tmp_path):
+    code = HEAD + ("from redis.asyncio import Redis\n\n\n"
+                   "class Cache:\n    client: Redis\n")
+    result = run_rule(performance.Perf004Caching(), tmp_path, {"app/main.py": code})
+    assert result.status == PASS
+    evidence = result.evidence[0]
+    assert (evidence.path, evidence.line, evidence.message) == ("app/main.py", 8, "`redis` used")
+
+
+def test_perf003_task_queue_evidence_skips_a_module_that_only_imports_it(tmp_path):
+    files = {
+        "app/main.py": HEAD,
+        "app/a_types.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n"
+                          "    from dramatiq import Actor\n",
+        "app/tasks.py": "import dramatiq\n\n\n@dramatiq.actor\ndef send(to):\n    return to\n",
+    }
+    result = run_rule(Perf003BackgroundWork(), tmp_path, files)
+    assert [(e.path, e.line) for e in result.evidence] == [("app/tasks.py", 5)]
