@@ -211,6 +211,8 @@ def _unguarded(endpoints: int) -> str:
 
 # ---- SEC-004 ----------------------------------------------------------------------------
 _GOOD_HASH_PREFIXES = ("passlib.", "pwdlib.", "bcrypt.", "argon2.", "fastapi_users.password")
+# fastapi-users' manager hashes and verifies passwords through its PasswordHelper (pwdlib)
+_HASHING_USER_MANAGERS = {"fastapi_users.BaseUserManager", "fastapi_users.manager.BaseUserManager"}
 _GOOD_HASH_CALLS = {"hashlib.pbkdf2_hmac", "hashlib.scrypt",
                     "werkzeug.security.generate_password_hash"}
 _WEAK_HASHES = {"hashlib.md5", "hashlib.sha1", "hashlib.sha256", "hashlib.sha224",
@@ -402,6 +404,12 @@ def create(email: str, password: str) -> dict:
                 found.append(project.evidence(module.path, site.call.line,
                                               f"password hashing with `{name}`",
                                               end_line=site.call.end_line, scope=site.scope))
+        for module, cls in project.iter_classes():
+            if project.base_names(module, cls) & _HASHING_USER_MANAGERS:
+                found.append(project.evidence(
+                    module.path, cls.line, f"`{cls.name}` is a fastapi-users user manager: the "
+                    "library hashes passwords with pwdlib (Argon2/bcrypt)", scope=cls.qualname,
+                    snippet_lines=1))
         return found
 
     @staticmethod

@@ -471,6 +471,21 @@ def etag(body: bytes) -> str:
     assert result.status == "na"
 
 
+def test_sec004_a_fastapi_users_manager_hashes_passwords_through_the_library(tmp_path):
+    result = _check(Sec004PasswordHashing, tmp_path, APP + '''import uuid
+
+from fastapi_users import BaseUserManager, UUIDIDMixin
+
+
+class Accounts(UUIDIDMixin, BaseUserManager[dict, uuid.UUID]):
+    async def validate_password(self, password: str, user: dict) -> None:
+        return None
+''')
+    assert result.status == "pass"
+    assert result.evidence[0].line == 9
+    assert "fastapi-users user manager" in result.evidence[0].message
+
+
 # ---- SEC-005 ------------------------------------------------------------------------------
 CORS = APP + "from fastapi.middleware.cors import CORSMiddleware\n"
 
