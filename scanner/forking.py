@@ -3,8 +3,10 @@
 The rules phase works on millions of already-built fact objects. A forked child sees them
 for free (copy-on-write), so splitting the rules between the process and one child uses
 the second core without shipping any facts; only the small results travel back, pickled
-through a pipe. Anything that goes wrong in the child (a crash, a kill, unpicklable
-results) is not an error: the caller simply does the child's share itself.
+through a pipe. `run_beside` treats anything that goes wrong in the child (a crash, a kill,
+unpicklable results) as no error: the caller simply does the child's share itself.
+`run_in_child` isolates risky work (a native parser on hostile input) and says how the
+child ended when it did not hand a result back.
 """
 
 from __future__ import annotations
@@ -24,33 +26,79 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and os.name == "posix"
 
 
+class ChildFailed(Exception):
+    """The child did not hand back a result: it crashed, was killed or could not pickle."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how  # e.g. "signal 11 (SIGSEGV)", "exit status 1"
+
+
 def run_beside(here: Callable[[], T], in_child: Callable[[], U]) -> tuple[T, U]:
-    """`(here(), in_child())`, with `in_child` computed in a forked child at the same time."""
+    """`(here(), in_child())`, with `in_child` computed in a forked child at the same time;
+    if the child fails, its share is done here afterwards."""
     if not can_fork():
         return here(), in_child()
+    try:
+        child = _start(in_child)
+    except OSError:
+        return here(), in_child()
+    try:
+        mine = here()
+    except BaseException:
+        child.abandon()
+        raise
+    try:
+        theirs = child.result()
+    except ChildFailed:
+        theirs = in_child()
+    return mine, theirs
+
+
+def run_in_child(work: Callable[[], U]) -> U:
+    """`work()` computed in a forked child, so a crash in native code cannot take this
+    process down with it (raises ChildFailed saying how the child ended)."""
+    return _start(work).result()
+
+
+class _Child:
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid, self.read_end = pid, read_end
+
+    def result(self) -> object:
+        with os.fdopen(self.read_end, "rb") as pipe:
+            payload = pipe.read()  # ends when the child closes its end (exit included)
+        _, status = os.waitpid(self.pid, 0)
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            raise ChildFailed(f"signal {number} ({signal.Signals(number).name})")
+        if os.WEXITSTATUS(status) != 0:
+            raise ChildFailed(f"exit status {os.WEXITSTATUS(status)}")
+        try:
+            return pickle.loads(payload)
+        except Exception as exc:
+            raise ChildFailed(f"unreadable result ({type(exc).__name__})") from None
+
+    def abandon(self) -> None:
+        with contextlib.suppress(OSError):  # it may have exited already
+            os.kill(self.pid, signal.SIGKILL)
+        os.close(self.read_end)
+        os.waitpid(self.pid, 0)
+
+
+def _start(work: Callable[[], object]) -> _Child:
     read_end, write_end = os.pipe()
     try:
         pid = os.fork()
     except OSError:
         os.close(read_end)
         os.close(write_end)
-        return here(), in_child()
+        raise
     if pid == 0:
         os.close(read_end)
-        _child_main(in_child, write_end)  # never returns
+        _child_main(work, write_end)  # never returns
     os.close(write_end)
-    try:
-        mine = here()
-    except BaseException:
-        _abandon(pid, read_end)
-        raise
-    theirs = _collect(pid, read_end)
-    if theirs is _FAILED:
-        theirs = in_child()
-    return mine, theirs
-
-
-_FAILED = object()
+    return _Child(pid, read_end)
 
 
 def _child_main(work: Callable[[], object], write_end: int) -> None:
@@ -60,28 +108,8 @@ def _child_main(work: Callable[[], object], write_end: int) -> None:
         with os.fdopen(write_end, "wb") as out:
             out.write(payload)
         status = 0
-    except BaseException:  # the parent redoes the work; nothing to report from here
+    except BaseException:  # the parent decides what a failed child means
         pass
     finally:
         # Skip atexit handlers and buffered output flushing inherited from the parent.
         os._exit(status)
-
-
-def _collect(pid: int, read_end: int) -> object:
-    """The child's result, or _FAILED when it did not exit cleanly with a whole payload."""
-    with os.fdopen(read_end, "rb") as pipe:
-        payload = pipe.read()  # ends when the child closes its end (exit included)
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        return _FAILED
-    try:
-        return pickle.loads(payload)
-    except Exception:
-        return _FAILED
-
-
-def _abandon(pid: int, read_end: int) -> None:
-    with contextlib.suppress(OSError):  # it may have exited already
-        os.kill(pid, signal.SIGKILL)
-    os.close(read_end)
-    os.waitpid(pid, 0)

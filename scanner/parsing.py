@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .files import MAX_PYTHON_BYTES, TreeReader, decode_python
+from .parse_pool import parse_in_pool
 from .python.facts import ModuleFacts
 from .waivers import MARKER as WAIVER_MARKER
 
@@ -229,8 +230,8 @@ def _worker_init(root: Path, cache_dir: Path | None) -> None:
     gc.disable()
 
 
-def _in_worker(path: str) -> FileResult:
-    return _worker_processor(path)
+def _in_worker(chunk: tuple[str, ...]) -> list[FileResult]:
+    return [_worker_processor(path) for path in chunk]
 
 
 def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
@@ -238,13 +239,12 @@ def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
     if not paths:
         return
     # Imported before any fork, so workers inherit libcst instead of importing it each.
+    from .python import libcst_validation
     from .python.extract import raise_recursion_limit
 
+    raise_recursion_limit()
     workers = jobs or os.cpu_count() or 1
     if workers <= 1 or len(paths) < PARALLEL_MIN_FILES:
-        from .python import libcst_validation
-
-        raise_recursion_limit()
         processor = FileProcessor(root, cache_dir, blobs=False)
         with libcst_validation.skipped():
             for path in paths:
@@ -252,6 +252,24 @@ def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
         return
     # Largest files first so one big file does not finish last on its own.
     ordered = sorted(paths, key=lambda p: sizes.get(p, 0), reverse=True)
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with context.Pool(workers, initializer=_worker_init, initargs=(root, cache_dir)) as pool:
-        yield from pool.imap_unordered(_in_worker, ordered, chunksize=4)
+    alone = FileProcessor(root, cache_dir, blobs=True)
+    yield from parse_in_pool(
+        ordered, workers,
+        init=partial(_worker_init, root, cache_dir),
+        process_in_worker=_in_worker,
+        isolated=partial(_parse_alone, alone),
+        crashed=_crashed,
+    )
+
+
+def _parse_alone(processor: FileProcessor, path: str) -> FileResult:
+    """One file in a throwaway child (after a worker died): as a worker would parse it."""
+    from .python import libcst_validation
+
+    libcst_validation.skip_for_this_process()
+    return processor(path)
+
+
+def _crashed(path: str, how: str) -> FileResult:
+    return FileResult(path, error=f"the parser crashed on this file ({how}); not analysed",
+                      parsed=True)
