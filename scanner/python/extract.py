@@ -195,7 +195,7 @@ class Extractor:
         self.scope_name = ""
         self.def_fact: FunctionFact | None = None
         self.in_async = False
-        self.summaries: dict[int, Expr] = {}
+        self.call_summaries: dict[int, Expr] = {}
         self.awaited: set[int] = set()
 
     # ---- entry -------------------------------------------------------------------------
@@ -291,19 +291,25 @@ class Extractor:
     def summarize(self, node: cst.CSTNode | None, depth: int = 0) -> Expr | None:
         if node is None:
             return None
-        key = id(node)
-        cached = self.summaries.get(key)
-        if cached is not None:
-            return cached
+        node_type = node.__class__
+        if node_type is cst.Call:
+            return self._call_summary(node, depth)
         if depth > MAX_EXPR_DEPTH:
-            summary = Other("deep")
-        else:
-            summarizer = _SUMMARIZERS.get(node.__class__)
-            if summarizer is None:
-                summary = Other(node.__class__.__name__)
-            else:
-                summary = summarizer(self, node, depth + 1)
-        self.summaries[key] = summary
+            return Other("deep")
+        summarizer = _SUMMARIZERS.get(node_type)
+        if summarizer is None:
+            return Other(node_type.__name__)
+        return summarizer(self, node, depth + 1)
+
+    def _call_summary(self, node: cst.Call, depth: int) -> Expr:
+        """One summary object per call, whether reached inside an enclosing expression or
+        visited as a call site, which sets its line. Any other node is summarised once,
+        from its parent or from the one statement it belongs to, so needs no such cache."""
+        key = id(node)
+        summary = self.call_summaries.get(key)
+        if summary is None:
+            summary = Other("deep") if depth > MAX_EXPR_DEPTH else self._call(node, depth + 1)
+            self.call_summaries[key] = summary
         return summary
 
     # Each summarizer gets the depth of the node's children (see `_SUMMARIZERS`).
@@ -568,7 +574,12 @@ class Extractor:
         self.facts.calls.append(
             CallSite(summary, self.scope_name, id(node) in self.awaited, self.in_async)
         )
-        return False
+        # Below a call: its function and argument values (an `Arg` only wraps its value;
+        # its keyword is a plain name), walked here to spare a visit per argument.
+        self._walk_node(node.func)
+        for arg in node.args:
+            self._walk_node(arg.value)
+        return True
 
     def _visit_await(self, node: cst.Await) -> bool:
         if node.expression.__class__ is cst.Call:
@@ -788,7 +799,8 @@ _HANDLERS = {
     cst.If: Extractor._visit_if,
 }
 
-# Expression summarizers by exact node type; anything else becomes `Other(<type name>)`.
+# Expression summarizers by exact node type (calls: see `_call_summary`); anything else
+# becomes `Other(<type name>)`.
 _SUMMARIZERS = {
     cst.Name: Extractor._name,
     cst.Attribute: Extractor._attribute,
@@ -798,7 +810,6 @@ _SUMMARIZERS = {
     cst.Imaginary: Extractor._number,
     cst.ConcatenatedString: Extractor._concatenated,
     cst.FormattedString: Extractor._fstring,
-    cst.Call: Extractor._call,
     cst.List: Extractor._sequence,
     cst.Tuple: Extractor._sequence,
     cst.Set: Extractor._sequence,
