@@ -1,8 +1,9 @@
 """One walk over one libcst tree, producing `ModuleFacts`.
 
-The walk visits every node once, in source order (so positions from `positions.py` line
-up), keeps track of the enclosing function/class, and records the facts rules read:
-imports, definitions, calls, assignments, raises and returns, with summarised expressions.
+The walk visits every node that can hold a fact once, in source order (so positions from
+`positions.py` line up), keeps track of the enclosing function/class, and records the facts
+rules read: imports, definitions, calls, assignments, raises and returns, with summarised
+expressions.
 """
 
 from __future__ import annotations
@@ -54,14 +55,12 @@ SHORT_STRING = 120
 # Fields that never hold nodes we care about (whitespace, punctuation, flags), besides
 # every field whose name starts with "whitespace": the walk never looks at them.
 _SKIPPED_FIELDS = {
-    "whitespace", "lpar", "rpar", "comma", "semicolon", "header", "footer", "newline",
-    "leading_lines", "lines_after_decorators", "leading_whitespace", "trailing_whitespace",
-    "whitespace_before", "whitespace_after", "equal", "colon", "dot", "arrow", "lbrace",
-    "rbrace", "lbracket", "rbracket", "first_line", "empty_lines", "default_indent",
-    "default_newline", "encoding", "has_trailing_newline", "asynchronous", "operator",
-    "star", "whitespace_before_colon", "whitespace_after_at", "indent",
-    "first_colon", "second_colon", "posonly_ind", "trailing_comma", "relative", "separator",
-    "comment", "last_line",
+    "lpar", "rpar", "comma", "semicolon", "header", "footer", "newline", "leading_lines",
+    "lines_after_decorators", "leading_whitespace", "trailing_whitespace", "equal", "colon",
+    "dot", "arrow", "lbrace", "rbrace", "lbracket", "rbracket", "first_line", "last_line",
+    "empty_lines", "default_indent", "default_newline", "encoding", "has_trailing_newline",
+    "asynchronous", "operator", "star", "indent", "first_colon", "second_colon",
+    "posonly_ind", "trailing_comma", "relative", "separator", "comment",
 }
 # Types whose dataclass field order differs from the order in the source.
 _SOURCE_ORDER = {
@@ -130,13 +129,13 @@ def _child_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         return
     for name in plan[2]:
         value = getattr(node, name, None)
-        plan = plans[value.__class__]
-        if plan is _SEQUENCE:
+        value_plan = plans[value.__class__]
+        if value_plan is _SEQUENCE:
             for item in value:
                 item_plan = plans[item.__class__]
                 if item_plan is not None and item_plan is not _SEQUENCE:
                     yield item
-        elif plan is not None:
+        elif value_plan is not None:
             yield value
 
 
