@@ -569,6 +569,11 @@ class Extractor:
 
     def _visit_call(self, node: cst.Call) -> bool:
         summary = self.summarize(node)
+        if summary.__class__ is not Call:
+            # Cut off as too deep inside an enclosing expression; as a call site of its
+            # own it is summarised from here, and its enclosing expression keeps the cut.
+            summary = self._call(node, 1)
+            self.call_summaries[id(node)] = summary
         summary.line, summary.end_line = self.positions.take(pos.CALL, node)
         self.facts.calls.append(
             CallSite(summary, self.scope_name, id(node) in self.awaited, self.in_async)
