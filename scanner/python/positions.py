@@ -82,6 +82,12 @@ _SCALAR_FIELDS = frozenset({
     "id", "attr", "arg", "asname", "module", "level", "kind", "conversion", "simple",
     "is_async", "type_comment",
 })
+# Lists of identifiers (strings, not nodes): left out, as a string in a list is walked like
+# a node without children, one level down. The other non-node list items, the `None` of a
+# `**` dict entry or of a keyword-only argument without default, always sit beside a node.
+_IDENTIFIER_LISTS = frozenset({
+    (ast.Global, "names"), (ast.Nonlocal, "names"), (ast.MatchClass, "kwd_attrs"),
+})
 _NO_CHILDREN = ((), -1, 0, False)
 
 
@@ -89,15 +95,18 @@ class _AstPlans(dict):
     """Per ast node type: (fields to walk, kind or -1, leaf depth below it, is a chain).
 
     Filled on first sight, so node types of newer Pythons are walked like any other;
-    values that are not nodes (`None` keys of a `**` dict entry, `global` names) get an
-    empty plan."""
+    values that are not nodes (the `None` key of a `**` dict entry) get an empty plan."""
 
     def __missing__(self, node_type: type) -> tuple:
         plan = _NO_CHILDREN
         if isinstance(node_type, type) and issubclass(node_type, ast.AST):
             names = node_type._fields
             plan = (
-                tuple(n for n in names if n not in _LEAF_FIELDS and n not in _SCALAR_FIELDS),
+                tuple(
+                    n for n in names
+                    if n not in _LEAF_FIELDS and n not in _SCALAR_FIELDS
+                    and (node_type, n) not in _IDENTIFIER_LISTS
+                ),
                 _AST_KINDS.get(node_type, -1),
                 1 if _LEAF_FIELDS.intersection(names) else 0,
                 node_type in _CHAIN_TYPES,

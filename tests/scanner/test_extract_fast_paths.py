@@ -122,6 +122,11 @@ INDEX_SOURCES = [
     "match p:\n    case Point(x=0, y=f) if g(f):\n        h()\n"
     "    case [1, *rest]:\n        pass\n",
     "global a, b\nx = {**d, 'k': f()}\ndel x[0]\n",
+    "global a\n",
+    "def f():\n    nonlocal a\n",
+    "def f(*, a): pass\n",
+    "{**d}\n",
+    "match x:\n    case C(a=1):\n        pass\n",
     "",
 ]
 
