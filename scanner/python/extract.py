@@ -713,13 +713,16 @@ def _plain_string_value(literal: str) -> str | None:
     libcst's `evaluated_value` compiles every literal with `ast.literal_eval`, a
     noticeable cost per file; most literals need no unescaping at all.
     """
-    prefix_end = 0
-    while prefix_end < len(literal) and literal[prefix_end] not in "'\"":
-        prefix_end += 1
-    prefix = literal[:prefix_end].lower()
-    if prefix not in ("", "r", "u"):
-        return None  # bytes and anything unusual take the exact path
-    body = literal[prefix_end:]
+    if literal[:1] in ("'", '"'):  # no prefix, as most literals
+        prefix, body = "", literal
+    else:
+        prefix_end = 0
+        while prefix_end < len(literal) and literal[prefix_end] not in "'\"":
+            prefix_end += 1
+        prefix = literal[:prefix_end].lower()
+        if prefix not in ("", "r", "u"):
+            return None  # bytes and anything unusual take the exact path
+        body = literal[prefix_end:]
     quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
     if len(body) < 2 * len(quote) or not body.endswith(quote):
         return None

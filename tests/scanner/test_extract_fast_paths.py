@@ -59,6 +59,27 @@ def test_a_plain_decimal_skips_literal_eval():
     assert extract._plain_number_value(cst.parse_expression("0x10")) is None
 
 
+STRINGS = [
+    '"plain"', "'single'", '""', '"""triple\nlines"""', "'''q'''", 'r"raw \\d"', 'R"RAW"',
+    'u"uni"', 'U"UNI"', '"esc\\n"', 'b"bytes"', 'rb"raw bytes"', '"caf\u00e9"', '"a \\\n b"',
+]
+
+
+@pytest.mark.parametrize("literal", STRINGS)
+def test_a_string_reads_as_libcst_evaluates_it(literal):
+    node = cst.parse_expression(literal)
+    fast = extract._plain_string_value(node.value)
+    if fast is not None:
+        assert fast == node.evaluated_value
+
+
+def test_a_literal_with_escapes_or_bytes_takes_libcsts_path():
+    assert extract._plain_string_value('"plain"') == "plain"
+    assert extract._plain_string_value('r"raw \\d"') == "raw \\d"
+    assert extract._plain_string_value('"esc\\n"') is None
+    assert extract._plain_string_value('b"bytes"') is None
+
+
 DOCSTRINGS = [
     '"""One line."""',
     '"""\n    Indented\n      more\n    back\n    """',
