@@ -148,6 +148,8 @@ def bar_chart(
     if tick_labels:  # short axis labels; hover and the table keep the full category names
         layout["xaxis"].update({"tickvals": list(categories), "ticktext": list(tick_labels)})
     layout["yaxis"]["rangemode"] = "tozero"
+    if max(values, default=0) <= 10:  # whole services only: no 0.5 or 1.5 ticks
+        layout["yaxis"].update({"tick0": 0, "dtick": 1})
     layout["bargap"] = 0.15
     pairs = list(zip(categories, values, strict=True))
     return Chart(

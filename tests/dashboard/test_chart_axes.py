@@ -127,3 +127,13 @@ def test_it_draws_two_scans_of_one_day_on_a_day_axis_a_week_wide(client):
         # 09:00-15:00 padded by half a day, then widened to a week around the points.
         assert axis["range"] == ["2025-03-14 00:00:00", "2025-03-21 00:00:00"]
         assert {trace["mode"] for trace in chart.figure["data"]} == {"lines+markers"}
+
+
+def test_a_small_fleets_service_counts_tick_in_whole_services():
+    from dashboard.charts import bar_chart
+
+    small = bar_chart(["a", "b"], [2, 1], title="Services per band").figure["layout"]["yaxis"]
+    large = bar_chart(["a", "b"], [40, 7], title="Services per band").figure["layout"]["yaxis"]
+
+    assert (small["tick0"], small["dtick"]) == (0, 1)
+    assert "dtick" not in large  # Plotly's own spacing once whole steps would crowd

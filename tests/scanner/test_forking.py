@@ -46,14 +46,26 @@ def test_run_beside_redoes_the_work_when_the_result_cannot_travel():
     assert run_beside(lambda: 1, unpicklable_in_child) == (1, "plain")
 
 
-def test_run_beside_reaps_the_child_when_the_local_work_fails():
+def test_run_beside_reaps_the_child_when_the_local_work_fails(monkeypatch):
+    forked = []
+    real_fork = os.fork
+
+    def recording_fork():
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+
     def fails():
         raise ValueError("local failure")
 
     with pytest.raises(ValueError):
         run_beside(fails, lambda: sum(range(10)))
+    assert len(forked) == 1
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child left behind, not even a zombie
+        os.waitpid(forked[0], os.WNOHANG)  # already reaped: not running, not even a zombie
 
 
 @pytest.fixture

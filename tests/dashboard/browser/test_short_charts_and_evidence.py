@@ -33,7 +33,7 @@ def test_it_draws_a_one_week_fleet_trend_as_a_marker_over_a_week_label(
     page.locator(TREND).scroll_into_view_if_needed()
     screenshot(page, "fleet-trend-one-week")
 
-    labels = page.locator(f"{TREND} .xtick text").all_inner_texts()
+    labels = page.locator(f"{TREND} .xtick text").all_text_contents()  # SVG: no innerText
     assert len(labels) == 1, labels  # this week's Monday, under the point
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", labels[0]), labels  # "17 Mar": no times
     expect(page.locator(f"{TREND} .scatterlayer .point")).to_have_count(1)
