@@ -735,7 +735,7 @@ def _plain_string_value(literal: str) -> str | None:
 
 
 _PLAIN_INTEGER = re.compile(r"[1-9][0-9]{0,17}|0+")  # no prefix, underscore or leading zero
-_PLAIN_FLOAT = re.compile(r"[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?")
+_PLAIN_FLOAT = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _plain_number_value(node: cst.Integer | cst.Float | cst.Imaginary) -> int | float | None:
@@ -745,7 +745,7 @@ def _plain_number_value(node: cst.Integer | cst.Float | cst.Imaginary) -> int | 
     text = node.value
     if node_type is cst.Integer:
         return int(text) if _PLAIN_INTEGER.fullmatch(text) else None
-    if node_type is cst.Float and _PLAIN_FLOAT.fullmatch(text) and any(c.isdigit() for c in text):
+    if node_type is cst.Float and _PLAIN_FLOAT.fullmatch(text):
         return float(text)  # the same correctly rounded conversion the compiler uses
     return None
 

@@ -4,9 +4,9 @@ libcst's PositionProvider regenerates the whole module to compute a range for ev
 several times the cost of parsing. We only need lines for a handful of node kinds, so we
 take them from the standard library's `ast` (a C parser, a fraction of libcst's parse time):
 nodes of one kind, sorted by where they start, come in the same order as libcst's
-pre-order walk visits them. Each position handed out is checked against a name hint; any
-disagreement (or source `ast` cannot parse) makes the caller fall back to libcst's provider
-for that one file.
+pre-order walk visits them. The position of each definition and call is checked against
+its name, and every position must be taken exactly once; any disagreement (or source `ast`
+cannot parse) makes the caller fall back to libcst's provider for that one file.
 """
 
 from __future__ import annotations
