@@ -140,18 +140,26 @@ def test_it_loads_the_commits_lazily_and_says_politely_when_git_fails(client, vi
     assert "could not reach the repository" in partial or "could not be listed" in partial
 
 
-def test_it_lists_the_commits_between_two_scans_of_a_local_repository(
-    client, viewer, tmp_path, settings
-):
+def local_repo_with_commits(tmp_path, settings, subjects, **fields):
+    """A registered local repository whose commits have these subjects; their shas."""
     settings.READYBOARD_ALLOW_LOCAL_REPOS = True
     settings.READYBOARD_GIT_CACHE_DIR = tmp_path / "cache"
     origin = tmp_path / "origin"
     init_repository(origin)
     t0 = datetime(2025, 1, 6, tzinfo=UTC)
-    first = commit_files(origin, {"app.py": "x = 1\n"}, "First", t0)
-    commit_files(origin, {"app.py": "x = 2\n"}, "Tune x", t0 + timedelta(1))
-    last = commit_files(origin, {"app.py": "x = 3\n"}, "Tune x again", t0 + timedelta(2))
-    repo = Repository.objects.create(name="local-api", url=origin.as_uri())
+    shas = [
+        commit_files(origin, {"app.py": f"x = {n}\n"}, subject, t0 + timedelta(n))
+        for n, subject in enumerate(subjects)
+    ]
+    fields.setdefault("name", "local-api")
+    return Repository.objects.create(url=origin.as_uri(), **fields), shas
+
+
+def test_it_lists_the_commits_between_two_scans_of_a_local_repository(
+    client, viewer, tmp_path, settings
+):
+    repo, shas = local_repo_with_commits(tmp_path, settings, ["First", "Tune x", "Tune x again"])
+    first, last = shas[0], shas[-1]
     old = make_scored_scan(repo, BEFORE, commit_sha=first, queued_at=timezone.now() - timedelta(1))
     new = make_scored_scan(repo, AFTER, commit_sha=last)
 
@@ -177,25 +185,13 @@ def test_it_turns_a_git_error_into_a_sentence(monkeypatch):
     assert "github.com" in log.problem
 
 
-def _local_repo_with_two_commits(tmp_path, settings, credential_name: str):
-    settings.READYBOARD_ALLOW_LOCAL_REPOS = True
-    settings.READYBOARD_GIT_CACHE_DIR = tmp_path / "cache"
-    origin = tmp_path / "origin"
-    init_repository(origin)
-    t0 = datetime(2025, 1, 6, tzinfo=UTC)
-    first = commit_files(origin, {"app.py": "x = 1\n"}, "First", t0)
-    last = commit_files(origin, {"app.py": "x = 2\n"}, "Private change", t0 + timedelta(1))
-    repo = Repository.objects.create(
-        name="private-api", url=origin.as_uri(), credential_name=credential_name
-    )
-    return repo, first, last
-
-
 def test_it_lists_commits_with_the_repositorys_named_credential(tmp_path, settings, monkeypatch):
     from dashboard.queries.service_compare import commits_between
 
     monkeypatch.setenv("READYBOARD_CREDENTIAL_ORG_READER", "ci-bot:s3cret-token")
-    repo, first, last = _local_repo_with_two_commits(tmp_path, settings, "org-reader")
+    repo, (first, last) = local_repo_with_commits(
+        tmp_path, settings, ["First", "Private change"], credential_name="org-reader"
+    )
 
     log = commits_between(repo, first, last)
 
@@ -208,7 +204,9 @@ def test_it_says_which_credential_is_missing_when_listing_commits(tmp_path, sett
 
     monkeypatch.delenv("READYBOARD_CREDENTIAL_ORG_READER", raising=False)
     settings.READYBOARD_CREDENTIALS_DIR = None
-    repo, first, last = _local_repo_with_two_commits(tmp_path, settings, "org-reader")
+    repo, (first, last) = local_repo_with_commits(
+        tmp_path, settings, ["First", "Private change"], credential_name="org-reader"
+    )
 
     log = commits_between(repo, first, last)
 
