@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from .files import MAX_PYTHON_BYTES, TreeReader, decode_python
+from .forking import death_with_parent
 from .parse_pool import parse_in_pool
 from .python.facts import ModuleFacts
 from .waivers import MARKER as WAIVER_MARKER
@@ -222,6 +223,10 @@ def _worker_init(root: Path, cache_dir: Path | None) -> None:
 
     global _worker_processor
     _worker_processor = FileProcessor(root, cache_dir, blobs=True)
+    # A pool worker blocks on its task queue forever if the scanner is killed outright.
+    dies_with_scanner = death_with_parent()
+    if dies_with_scanner is not None:
+        dies_with_scanner()
     raise_recursion_limit()
     libcst_validation.skip_for_this_process()
     gc.freeze()

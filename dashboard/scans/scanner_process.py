@@ -26,6 +26,7 @@ from typing import Any
 
 from dashboard.git import scrub
 from dashboard.scans import errors
+from scanner.forking import death_with_parent
 
 STDERR_TAIL_BYTES = 2048
 EXIT_USAGE = 2  # the CLI's "cannot scan this input" (message on stderr)
@@ -112,7 +113,7 @@ def run_child(command: list[str], options: ScanOptions) -> ChildResult:
             stdout=subprocess.PIPE,
             stderr=stderr,
             start_new_session=True,  # its own process group, parse workers included
-            preexec_fn=_memory_cap(options.memory_mb),
+            preexec_fn=_child_setup(options.memory_mb),
         )
         try:
             stdout, _ = proc.communicate(timeout=options.timeout)
@@ -127,6 +128,24 @@ def run_child(command: list[str], options: ScanOptions) -> ChildResult:
         if proc.returncode < 0:
             _kill_group(proc)  # a crashed scanner may leave parse workers behind
         return ChildResult(proc.returncode, stdout, _tail(stderr))
+
+
+def _child_setup(memory_mb: int):
+    """The `preexec_fn`: the memory cap, and on Linux death with the worker process.
+
+    Celery's hard time limit SIGKILLs the worker child without a chance to clean up; the
+    scanner, in a session of its own, would scan on unattended. PR_SET_PDEATHSIG has the
+    kernel kill it when its parent dies. Both steps are prepared here, in the parent.
+    """
+    steps = tuple(step for step in (_memory_cap(memory_mb), death_with_parent()) if step)
+    if not steps:
+        return None
+    return functools.partial(_run_steps, steps)
+
+
+def _run_steps(steps) -> None:
+    for step in steps:
+        step()
 
 
 def _memory_cap(memory_mb: int):

@@ -7,6 +7,7 @@ allocates, hangs); the rest run the real scanner CLI.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import signal
 import sys
@@ -346,3 +347,37 @@ def running(pid: int) -> bool:
     except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
+
+
+WRITES_PID_AND_HANGS = (
+    "import os, time\n"
+    "open({pids!r} + '.tmp', 'w').write(str(os.getpid()))\n"
+    "os.rename({pids!r} + '.tmp', {pids!r})\n"
+    "time.sleep(300)\n"
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_worker_killed_by_the_hard_time_limit_takes_the_scanner_with_it(
+    scanner_replaced_by, tmp_path
+):
+    import multiprocessing
+
+    pids = tmp_path / "pids"
+    scanner_replaced_by(WRITES_PID_AND_HANGS.format(pids=str(pids)))
+    worker = multiprocessing.get_context("fork").Process(
+        target=pipeline._scan_tree, args=(SERVICES / "exemplary", "")
+    )
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not pids.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    worker.kill()  # what Celery's hard time limit does to a pool child
+    worker.join()
+
+    try:
+        assert_all_gone(pids)
+    finally:
+        for pid in filter(running, map(int, pids.read_text().split())):
+            os.kill(pid, signal.SIGKILL)  # leave no orphan behind, even when failing

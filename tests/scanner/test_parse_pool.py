@@ -6,6 +6,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -73,3 +77,60 @@ def test_many_crashing_files_end_the_pool_restarts_but_not_the_scan(tmp_path, mo
     crashed = {e["path"] for e in report["files"]["errors"] if "crashed" in e["reason"]}
     assert crashed == doomed
     assert len(report["endpoints"]) == 3 + 60 - len(doomed)
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+HANGING_SCAN = """
+import sys, time
+from scanner.python import extract
+extract.extract_facts = lambda path, source: time.sleep(300)
+from scanner.engine import scan_tree
+scan_tree(sys.argv[1], jobs=2)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_parse_workers_die_with_a_scanner_that_is_killed(tmp_path):
+    tree = write(tmp_path / "tree", many_handlers())
+    scanner = subprocess.Popen([sys.executable, "-c", HANGING_SCAN, str(tree)])
+    try:
+        workers = wait_for(lambda: len(children_of(scanner.pid)) >= 2 and children_of(scanner.pid))
+    finally:
+        scanner.kill()
+        scanner.wait()
+    gone = wait_for(lambda: not still_alive(workers))
+    for pid in still_alive(workers):
+        os.kill(pid, signal.SIGKILL)  # leave no orphan behind, even when failing
+    assert gone, workers
+
+
+def still_alive(pids: list[int]) -> list[int]:
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists() and not zombie(pid)]
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def wait_for(condition, seconds: float = 20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    return condition()
