@@ -7,7 +7,10 @@ and whose type is a model or a mapping is read from the body; an explicit `Body(
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
 
 from ..fastapi_model import Endpoint
 from ..project import Project
@@ -24,6 +27,7 @@ from ..python.facts import (
     ModuleFacts,
     Name,
     Param,
+    Seq,
     Subscript,
 )
 from .base import FAIL, WARN, Evidence, Example, Rule, share_status
@@ -123,11 +127,18 @@ def response_model_kw(endpoint: Endpoint) -> tuple[bool, Expr | None]:
 
 def effective_response_types(project: Project, endpoint: Endpoint) -> Expr | None:
     """What FastAPI validates the output against: `response_model=` or a model annotation."""
+    return endpoint_types(project, endpoint).response
+
+
+def _declared_response(project: Project, endpoint: Endpoint) -> tuple[Expr | None, str | None]:
+    """(the response types, where they are written: "response_model" or "annotation")."""
     given, value = response_model_kw(endpoint)
     if given:
-        return value
+        return value, "response_model" if value is not None else None
     returns = endpoint.function.returns if endpoint.function else None
-    return returns if has_model_annotation(project, returns) else None
+    if has_model_annotation(project, returns):
+        return returns, "annotation"
+    return None, None
 
 
 def has_response_model(project: Project, endpoint: Endpoint) -> bool:
@@ -156,6 +167,10 @@ def _implicit_body(project: Project, annotation: Expr | None) -> bool:
 
 def body_params(project: Project, endpoint: Endpoint) -> list[BodyParam]:
     """The endpoint's parameters FastAPI fills from the request body."""
+    return endpoint_types(project, endpoint).bodies
+
+
+def _find_body_params(project: Project, endpoint: Endpoint) -> list[BodyParam]:
     function = endpoint.function
     if function is None:
         return []
@@ -175,6 +190,16 @@ def body_params(project: Project, endpoint: Endpoint) -> list[BodyParam]:
         elif source is None and _implicit_body(project, param.annotation):
             found.append(BodyParam(endpoint, written, False))
     return found
+
+
+def untyped_body_reason(project: Project, body: BodyParam) -> str | None:
+    """Why TYP-001 counts a body as unvalidated ("has no type", ...), or None when it is not."""
+    annotation = body.param.annotation
+    if annotation is None:
+        return "has no type"
+    if is_mapping_or_any(project, annotation):
+        return "is typed as a plain dict/Any"
+    return None
 
 
 def endpoint_evidence(project: Project, endpoint: Endpoint, message: str) -> Evidence:
@@ -313,12 +338,8 @@ def hook(event: Any = Body(...)):
     def _untyped_bodies(project: Project, endpoint: Endpoint) -> list[Evidence]:
         found = []
         for body in body_params(project, endpoint):
-            annotation = body.param.annotation
-            if annotation is None:
-                what = "has no type"
-            elif is_mapping_or_any(project, annotation):
-                what = "is typed as a plain dict/Any"
-            else:
+            what = untyped_body_reason(project, body)
+            if what is None:
                 continue
             found.append(endpoint_evidence(
                 project, endpoint,
@@ -366,12 +387,30 @@ def _hidden_from_schema(project: Project, endpoint: Endpoint) -> bool:
         _false(project, i.call.kwargs.get("include_in_schema")) for i in includes)
 
 
-def _is_204(project: Project, expr: Expr | None) -> bool:
+STATUS_CONSTANT = re.compile(r"HTTP_(\d{3})(?:_\w+)?")
+
+
+def status_code_of(project: Project, expr: Expr | None) -> int | None:
+    """A `status_code=` as a number: `201`, a constant, `status.HTTP_201_CREATED` or
+    `HTTPStatus.CREATED`; None when not given or not known."""
     if expr is None:
-        return False
-    if isinstance(expr, Name) and last_part(expr.dotted).startswith("HTTP_204"):
-        return True
-    return project.constant(expr) == 204
+        return None
+    value = project.constant(expr)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if not isinstance(expr, Name):
+        return None
+    name = last_part(expr.dotted)
+    matched = STATUS_CONSTANT.fullmatch(name)
+    if matched:
+        return int(matched.group(1))
+    if expr.dotted.rpartition(".")[0].endswith("HTTPStatus") and name in HTTPStatus.__members__:
+        return HTTPStatus[name].value
+    return None
+
+
+def _is_204(project: Project, expr: Expr | None) -> bool:
+    return status_code_of(project, expr) == 204
 
 
 def _is_non_schema_response(project: Project, expr: Expr | None) -> bool:
@@ -396,6 +435,10 @@ def sends_non_schema_response(project: Project, endpoint: Endpoint) -> bool:
     """The endpoint answers with HTML, text, a redirect, a stream or a file, by its
     `response_class` (route, router or app default), its return annotation, or what every
     one of its `return`s builds (a template response, a RedirectResponse, ...)."""
+    return endpoint_types(project, endpoint).sends_page
+
+
+def _sends_page(project: Project, endpoint: Endpoint) -> bool:
     classes = [endpoint.kw("response_class"),
                endpoint.owner.kwargs.get("default_response_class")]
     if endpoint.app is not None:
@@ -462,6 +505,87 @@ def _helper_builds_pages(project: Project, func: Name) -> bool:
     if any(_is_non_schema_response(project, p) for p in type_parts(project, helper.returns)):
         return True
     return _all_returns_build_pages(project, definition.module, helper, follow_helpers=False)
+
+
+# ---- what an endpoint takes and returns (the TYP checks and the route inventory) --------
+@dataclass(slots=True)
+class EndpointTypes:
+    """One endpoint's request bodies and response, decided once for every reader."""
+
+    bodies: list[BodyParam]
+    response: Expr | None  # what FastAPI validates the output against
+    response_source: str | None  # "response_model" or "annotation"
+    sends_page: bool  # HTML, text, a redirect, a stream or a file
+    status_code: int | None
+
+
+def endpoint_types(project: Project, endpoint: Endpoint) -> EndpointTypes:
+    """Kept on the endpoint: the TYP and DOC checks and the report all ask, and must agree."""
+    if endpoint.types is None:
+        response, source = _declared_response(project, endpoint)
+        endpoint.types = EndpointTypes(
+            _find_body_params(project, endpoint), response, source,
+            _sends_page(project, endpoint), status_code_of(project, endpoint.kw("status_code")))
+    return endpoint.types
+
+
+def endpoint_types_json(project: Project, endpoint: Endpoint) -> dict[str, Any]:
+    """The route inventory's view of the types (docs/scan-report.md, `endpoints` items)."""
+    types = endpoint_types(project, endpoint)
+    response = None
+    if types.response is not None:
+        response = {"name": type_text(types.response), "source": types.response_source}
+    return {
+        "request_body": _body_json(project, types.bodies[0]) if types.bodies else None,
+        "response_model": response,
+        "response_kind": _response_kind(endpoint, types),
+        "status_code": types.status_code,
+    }
+
+
+def _body_json(project: Project, body: BodyParam) -> dict[str, Any]:
+    annotation = body.param.annotation
+    if untyped_body_reason(project, body) is not None:
+        kind = "dict"  # what TYP-001 fails: a dict, Any or no type at all
+    elif has_model_annotation(project, annotation):
+        kind = "model"
+    else:
+        kind = "other"
+    return {"name": type_text(annotation), "kind": kind, "param": body.param.name}
+
+
+def _response_kind(endpoint: Endpoint, types: EndpointTypes) -> str | None:
+    """model, page, empty (204), untyped; None when the handler was not found."""
+    if types.response is not None:
+        return "model"
+    if types.sends_page:
+        return "page"
+    if types.status_code == 204:
+        return "empty"
+    return "untyped" if endpoint.function is not None else None
+
+
+def type_text(expr: Expr | None) -> str | None:
+    """An annotation as written, each dotted name cut to its last part
+    (`list[schemas.OrderOut]` -> "list[OrderOut]"); `Annotated[X, ...]` shows X."""
+    if expr is None:
+        return None
+    if isinstance(expr, Name):
+        return expr.last
+    if isinstance(expr, Subscript):
+        if _head_name(expr) == "Annotated" and expr.index:
+            return type_text(expr.index[0])
+        inside = ", ".join(type_text(item) or "?" for item in expr.index)
+        return f"{type_text(expr.value)}[{inside}]"
+    if isinstance(expr, BinOp) and expr.op == "|":
+        return f"{type_text(expr.left)} | {type_text(expr.right)}"
+    if isinstance(expr, Seq):
+        return "[" + ", ".join(type_text(item) or "?" for item in expr.items) + "]"
+    if isinstance(expr, Const):  # a forward reference "OrderOut", or None
+        return expr.value if isinstance(expr.value, str) else repr(expr.value)
+    if isinstance(expr, Attr):
+        return expr.attr
+    return "?"
 
 
 class Typ002ResponseDeclared(Rule):
@@ -570,7 +694,7 @@ def b():
         counted = [e for e in project.service.endpoints if is_counted_for_schema(project, e)]
         declared, undeclared = [], []
         for endpoint in counted:
-            if self._declares(project, endpoint):
+            if has_response_model(project, endpoint):
                 declared.append(endpoint)
             elif endpoint.function is not None:
                 undeclared.append(endpoint)
@@ -585,14 +709,6 @@ def b():
         evidence = [endpoint_evidence(project, e, f"{e.label()} declares no response model")
                     for e in undeclared]
         return self.result(status, evidence, metric)
-
-    @staticmethod
-    def _declares(project: Project, endpoint: Endpoint) -> bool:
-        given, value = response_model_kw(endpoint)
-        if given:
-            return value is not None
-        returns = endpoint.function.returns if endpoint.function else None
-        return has_model_annotation(project, returns)
 
 
 # ---- TYP-003 -----------------------------------------------------------------------------
