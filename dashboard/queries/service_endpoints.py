@@ -2,6 +2,8 @@
 
 No queries: the routes travel on the scan row. Older reports carry `method` and a
 `handler` of the form "file.py:line" instead of `methods`/`file`/`line`; both read the same.
+Reports from before the request and response types were recorded lack those keys: their
+routes say "not recorded" and match no type filter.
 """
 
 from __future__ import annotations
@@ -13,7 +15,21 @@ from typing import Any
 FILTERS = {
     "unauthenticated": "Unauthenticated (not public, no auth dependency)",
     "untested": "Untested (no test calls it)",
+    "untyped_response": "Without a response model (JSON with nothing declared)",
 }
+# Values of `response_kind` in a report (docs/scan-report.md); anything else reads unknown.
+RESPONSE_KINDS = {"model", "page", "empty", "untyped"}
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    name: str  # "" when the parameter has no type
+    kind: str  # "model", "dict" (not validated) or "other"
+    param: str
+
+    @property
+    def untyped(self) -> bool:
+        return self.kind == "dict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +44,15 @@ class Route:
     authenticated: bool | None  # None: the scanner could not tell
     public: bool
     tested_by: tuple[str, ...]
+    types_recorded: bool = False  # the report has request/response keys (newer scans)
+    body: Body | None = None
+    response_name: str = ""
+    response_kind: str | None = None  # None: not recorded or not known
+    status_code: int | None = None
+
+    @property
+    def untyped_response(self) -> bool:
+        return self.response_kind == "untyped"
 
     @property
     def unauthenticated(self) -> bool:
@@ -64,6 +89,8 @@ def summary(all_routes: list[Route]) -> dict[str, int]:
         "untested": sum(r.untested for r in all_routes),
         "public": sum(r.public for r in all_routes),
         "unclear": sum(r.authenticated is None and not r.public for r in all_routes),
+        "untyped_response": sum(r.untyped_response for r in all_routes),
+        "types_not_recorded": sum(not r.types_recorded for r in all_routes),
     }
 
 
@@ -82,7 +109,36 @@ def _route(endpoint: Mapping[str, Any]) -> Route:
         authenticated=auth.get("authenticated") if "authenticated" in auth else None,
         public=bool(endpoint.get("public")),
         tested_by=tuple(endpoint.get("tested_by") or ()),
+        **_types(endpoint),
     )
+
+
+def _types(endpoint: Mapping[str, Any]) -> dict[str, Any]:
+    """The request/response fields, tolerant of reports that lack or garble them."""
+    if "response_kind" not in endpoint:
+        return {}
+    response = endpoint.get("response_model")
+    kind = endpoint.get("response_kind")
+    status = endpoint.get("status_code")
+    return {
+        "types_recorded": True,
+        "body": _body(endpoint.get("request_body")),
+        "response_name": _text(response.get("name")) if isinstance(response, Mapping) else "",
+        "response_kind": kind if kind in RESPONSE_KINDS else None,
+        "status_code": status if isinstance(status, int) and not isinstance(status, bool)
+        else None,
+    }
+
+
+def _body(body: Any) -> Body | None:
+    if not isinstance(body, Mapping):
+        return None
+    return Body(name=_text(body.get("name")), kind=_text(body.get("kind")) or "other",
+                param=_text(body.get("param")))
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _location(endpoint: Mapping[str, Any]) -> tuple[str, int | None]:

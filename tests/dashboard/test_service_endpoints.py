@@ -109,3 +109,80 @@ def test_it_reads_old_style_endpoints_with_a_file_line_handler():
     assert route.authenticated is None
     assert filtered([route], ["unauthenticated"]) == []
     assert filtered([route], ["untested", "bogus"]) == [route]
+
+
+TYPED_ENDPOINTS = [
+    {
+        "methods": ["POST"], "path": "/orders", "handler": "create_order",
+        "file": "app/main.py", "line": 20, "tested_by": [],
+        "request_body": {"name": "OrderIn", "kind": "model", "param": "payload"},
+        "response_model": {"name": "list[OrderOut]", "source": "response_model"},
+        "response_kind": "model", "status_code": 201,
+    },
+    {
+        "methods": ["PUT"], "path": "/orders/{id}/raw", "handler": "put_raw",
+        "file": "app/main.py", "line": 30, "tested_by": [],
+        "request_body": {"name": "dict", "kind": "dict", "param": "body"},
+        "response_model": None, "response_kind": "untyped", "status_code": None,
+    },
+    {
+        "methods": ["GET"], "path": "/", "handler": "home", "file": "app/main.py", "line": 8,
+        "tested_by": [], "request_body": None, "response_model": None,
+        "response_kind": "page", "status_code": None,
+    },
+    {
+        "methods": ["DELETE"], "path": "/orders/{id}", "handler": "delete_order",
+        "file": "app/main.py", "line": 40, "tested_by": [], "request_body": None,
+        "response_model": None, "response_kind": "empty", "status_code": 204,
+    },
+]  # fmt: skip
+
+
+@pytest.fixture
+def orders():
+    repo = make_repo("orders-api")
+    scan = make_scored_scan(repo)
+    Scan.objects.filter(pk=scan.pk).update(endpoints=TYPED_ENDPOINTS)
+    return repo
+
+
+def test_it_shows_what_each_route_takes_and_returns(client, viewer, orders):
+    html = inventory(client, viewer, orders).content.decode()
+
+    assert "<code>OrderIn</code>" in html
+    assert "<code>list[OrderOut]</code>" in html
+    assert ">201</span>" in html
+    assert "untyped body" in html
+    assert "no content" in html
+    assert "posture--page" in html
+    assert "1 without a response model" in html
+    assert "not recorded" not in html
+
+
+def test_it_filters_to_routes_without_a_response_model(client, viewer, orders):
+    response = inventory(client, viewer, orders, untyped_response="1")
+
+    assert [route.path for route, _ in response.context["routes"]] == ["/orders/{id}/raw"]
+
+
+def test_old_scans_without_types_render_as_not_recorded(client, viewer, billing):
+    response = inventory(client, viewer, billing, untyped_response="1")
+    html = inventory(client, viewer, billing).content.decode()
+
+    assert response.status_code == 200
+    assert response.context["routes"] == []
+    assert "not recorded" in html
+    assert "This scan predates request and response types" in html
+    assert "0 without a response model" not in html
+
+
+def test_it_reads_unexpected_type_values_as_unknown():
+    [route] = routes([{
+        "method": "GET", "path": "/x", "request_body": "OrderIn", "response_model": "Out",
+        "response_kind": "sometimes", "status_code": "201",
+    }])
+
+    assert route.types_recorded
+    assert (route.body, route.response_name, route.response_kind, route.status_code) == (
+        None, "", None, None)
+    assert not route.untyped_response
