@@ -1,4 +1,5 @@
-"""The endpoint inventory of one service, filterable to unauthenticated and untested routes."""
+"""The endpoint inventory of one service: what each route takes and returns, its auth and
+tests; filterable to unauthenticated, untested and response-model-less routes."""
 
 from __future__ import annotations
 
