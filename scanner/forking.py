@@ -32,17 +32,24 @@ def can_fork() -> bool:
     return hasattr(os, "fork") and os.name == "posix"
 
 
-def death_with_parent() -> Callable[[], object] | None:
-    """A prepared `prctl(PR_SET_PDEATHSIG, SIGKILL)`: called in a child, the kernel kills
-    that child when its parent dies, so no worker scans on for a process that is gone.
-    None where there is no prctl (not Linux). Safe between fork and exec: one C call."""
+def death_with_parent(parent_pid: int) -> Callable[[], object] | None:
+    """Prepared for a child of `parent_pid`: `prctl(PR_SET_PDEATHSIG, SIGKILL)`, so the
+    kernel kills the child when its parent dies and no worker scans on for a process that
+    is gone; and, since the parent may have died before that call, an exit if it already
+    has. None where there is no prctl (not Linux). Safe between fork and exec."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         prctl = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
-    return functools.partial(prctl, PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    return functools.partial(_die_with, prctl, parent_pid)
+
+
+def _die_with(prctl: Callable[..., int], parent_pid: int) -> None:
+    prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL))
+    if os.getppid() != parent_pid:  # orphaned before the signal was armed
+        os._exit(1)
 
 
 class ChildFailed(Exception):

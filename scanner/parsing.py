@@ -217,14 +217,14 @@ def _cyclic_gc_paused():
 _worker_processor: FileProcessor | None = None
 
 
-def _worker_init(root: Path, cache_dir: Path | None) -> None:
+def _worker_init(root: Path, cache_dir: Path | None, scanner_pid: int) -> None:
     from .python import libcst_validation
     from .python.extract import raise_recursion_limit
 
     global _worker_processor
     _worker_processor = FileProcessor(root, cache_dir, blobs=True)
     # A pool worker blocks on its task queue forever if the scanner is killed outright.
-    dies_with_scanner = death_with_parent()
+    dies_with_scanner = death_with_parent(scanner_pid)
     if dies_with_scanner is not None:
         dies_with_scanner()
     raise_recursion_limit()
@@ -260,7 +260,7 @@ def _run(root: Path, paths: list[str], cache_dir: Path | None, jobs: int | None,
     alone = FileProcessor(root, cache_dir, blobs=True)
     yield from parse_in_pool(
         ordered, workers,
-        init=partial(_worker_init, root, cache_dir),
+        init=partial(_worker_init, root, cache_dir, os.getpid()),
         process_in_worker=_in_worker,
         isolated=partial(_parse_alone, alone),
         crashed=_crashed,

@@ -137,7 +137,8 @@ def _child_setup(memory_mb: int):
     scanner, in a session of its own, would scan on unattended. PR_SET_PDEATHSIG has the
     kernel kill it when its parent dies. Both steps are prepared here, in the parent.
     """
-    steps = tuple(step for step in (_memory_cap(memory_mb), death_with_parent()) if step)
+    dies_with_us = death_with_parent(os.getpid())
+    steps = tuple(step for step in (_memory_cap(memory_mb), dies_with_us) if step)
     if not steps:
         return None
     return functools.partial(_run_steps, steps)

@@ -4,6 +4,7 @@ and a child that dies or cannot send its results back costs time, never results.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,30 @@ def test_a_crashing_child_still_yields_every_result(fork_for_small_trees, monkey
     monkeypatch.setattr(type(security_rule), "check", check_that_kills_the_child)
     project = analyse(FIXTURES / "startup", jobs=1).project
     assert run_rules(project, rules, jobs=2) == expected
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_whose_parent_died_before_it_armed_the_signal_exits():
+    from scanner.forking import death_with_parent
+
+    not_our_parent = os.getpid() + 4_000_000  # beyond pid_max: as if the parent were gone
+    arm = death_with_parent(not_our_parent)
+    pid = os.fork()
+    if pid == 0:
+        arm()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_armed_under_its_living_parent_carries_on():
+    from scanner.forking import death_with_parent
+
+    arm = death_with_parent(os.getpid())
+    pid = os.fork()
+    if pid == 0:
+        arm()
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
