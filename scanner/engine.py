@@ -213,10 +213,12 @@ def _fold_nested_roots(roots: dict[str, dict[str, Any]]) -> None:
 
 
 def annotate_inventory(project: Project) -> None:
-    """Add each endpoint's test callers (and auth posture) to the route inventory."""
+    """Add each endpoint's types, auth posture and test callers to the route inventory."""
     from .rules.security import annotate_endpoint_auth
     from .rules.testing import annotate_endpoint_tests
+    from .rules.typing import annotate_endpoint_types
 
+    annotate_endpoint_types(project)
     annotate_endpoint_auth(project)
     annotate_endpoint_tests(project)
 

@@ -76,8 +76,6 @@ class Endpoint:
     dependencies: list[Expr]  # route, router, include and app level, outermost last
     route_dependencies: list[Expr]
     extra: dict[str, Any] = field(default_factory=dict)  # filled by rules (auth, tests, ...)
-    # The project the endpoint was found in, so the report can describe its types on demand.
-    project: Project | None = field(default=None, repr=False)
     # What it takes and returns, decided once (`scanner.rules.typing.endpoint_types`).
     types: Any = field(default=None, repr=False)
 
@@ -113,18 +111,8 @@ class Endpoint:
             "line": self.line,
             "is_async": self.is_async,
         }
-        data.update(self.types_json())
         data.update(self.extra)
         return data
-
-    def types_json(self) -> dict[str, Any]:
-        """`request_body`, `response_model`, `response_kind` and `status_code`, decided as the
-        TYP checks decide them (imported late: the checks build on this module)."""
-        if self.project is None:
-            return {}
-        from .rules.typing import endpoint_types_json
-
-        return endpoint_types_json(self.project, self)
 
 
 @dataclass(slots=True)
@@ -620,8 +608,7 @@ def build_endpoints(project: Project, routes: list[_Route]) -> list[Endpoint]:
                 continue
             seen.add(key)
             endpoints.append(Endpoint(route.methods, path, route.owner, app, route.function,
-                                      route.module, route.call, route_deps + deps, route_deps,
-                                      project=project))
+                                      route.module, route.call, route_deps + deps, route_deps))
     endpoints.sort(key=lambda e: (e.module.path, e.line, e.path))
     return endpoints
 

@@ -529,6 +529,12 @@ def endpoint_types(project: Project, endpoint: Endpoint) -> EndpointTypes:
     return endpoint.types
 
 
+def annotate_endpoint_types(project: Project) -> None:
+    """Add each endpoint's body, response model and status code to the route inventory."""
+    for endpoint in project.service.endpoints:
+        endpoint.extra.update(endpoint_types_json(project, endpoint))
+
+
 def endpoint_types_json(project: Project, endpoint: Endpoint) -> dict[str, Any]:
     """The route inventory's view of the types (docs/scan-report.md, `endpoints` items)."""
     types = endpoint_types(project, endpoint)
