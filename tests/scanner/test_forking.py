@@ -106,27 +106,17 @@ def test_a_crashing_child_still_yields_every_result(fork_for_small_trees, monkey
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_child_whose_parent_died_before_it_armed_the_signal_exits():
+@pytest.mark.parametrize(("parent_offset", "exit_status"), [
+    pytest.param(4_000_000, 1, id="parent-gone-before-arming-exits"),  # beyond pid_max
+    pytest.param(0, 0, id="living-parent-carries-on"),
+])
+def test_a_child_arms_death_with_its_parent(parent_offset, exit_status):
     from scanner.forking import death_with_parent
 
-    not_our_parent = os.getpid() + 4_000_000  # beyond pid_max: as if the parent were gone
-    arm = death_with_parent(not_our_parent)
+    arm = death_with_parent(os.getpid() + parent_offset)
     pid = os.fork()
     if pid == 0:
         arm()
         os._exit(0)
     _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
-def test_a_child_armed_under_its_living_parent_carries_on():
-    from scanner.forking import death_with_parent
-
-    arm = death_with_parent(os.getpid())
-    pid = os.fork()
-    if pid == 0:
-        arm()
-        os._exit(0)
-    _, status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == exit_status
