@@ -218,13 +218,24 @@ class Project:
             return None
         module, rest = split
         if not rest:
-            return Definition(module, "module", None, "")
+            return (self._package_attribute(module, _depth)
+                    or Definition(module, "module", None, ""))
         definition = self._local_definition(module, rest[0], _depth)
         if definition is None or len(rest) == 1:
             return definition
         if definition.kind == "class" and isinstance(definition.node, ClassFact):
             return self._class_member(definition, rest[1:])
         return None
+
+    def _package_attribute(self, module: ModuleFacts, depth: int) -> Definition | None:
+        """`from pkg import sub` reads the attribute `sub` of the package first: when
+        `pkg/__init__.py` rebinds it (`from pkg.sub import sub`), that object, not the
+        submodule, is what the name holds."""
+        package_name, _, name = module.module.rpartition(".")
+        package = self._by_name.get(package_name) if package_name else None
+        if package is None or not package.path.endswith("__init__.py"):
+            return None
+        return self._local_definition(package, name, depth + 1)
 
     def _local_definition(self, module: ModuleFacts, name: str, depth: int) -> Definition | None:
         for cls in module.classes:

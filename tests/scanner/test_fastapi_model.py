@@ -447,3 +447,35 @@ app = FastAPI()
 app.mount("/", site)
 '''})
     assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/api/items")]
+
+
+# The package re-exports the router of its same-named submodule: `from shop.api import
+# router` then gets the package's attribute (the APIRouter), not the submodule.
+REEXPORTED_ROUTER_TREE = {
+    "shop/__init__.py": "",
+    "shop/api/__init__.py": "from shop.api.router import router\n",
+    "shop/api/router.py": '''\
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api")
+
+
+@router.get("/carts")
+def carts() -> list[str]:
+    return []
+''',
+    "shop/main.py": '''\
+from fastapi import FastAPI
+
+from shop.api import router
+
+app = FastAPI()
+app.include_router(router)
+''',
+}
+
+
+def test_a_name_a_package_rebinds_over_its_submodule_is_the_package_attribute(tmp_path):
+    report = scan_tree(write(tmp_path, REEXPORTED_ROUTER_TREE), jobs=1)
+    assert routes(report) == [("GET", "/api/carts")]
+    assert report["app_roots"][0]["endpoints"] == 1
