@@ -517,6 +517,14 @@ def _names_limiter(project: Project, name: Name) -> bool:
     return False
 
 
+def _limiter_library_call(module: ModuleFacts, func: Expr) -> bool:
+    """A call into a limiter library imported by the module; `limits.strip()` on a local
+    variable that happens to share the `limits` library's name is not one."""
+    if not isinstance(func, Name) or func.dotted.split(".")[0] not in module.imports:
+        return False
+    return func.qname.split(".")[0] in _LIMITER_LIBRARIES
+
+
 class Sec006RateLimitAuth(Rule):
     """Detects login/token routes that no rate limiter protects."""
 
@@ -652,10 +660,9 @@ async def search(request: Request) -> list:
         found = []
         for module, site in project.iter_calls():
             func = site.call.func
-            name = func.qname if isinstance(func, Name) else ""
-            if name.split(".")[0] in _LIMITER_LIBRARIES:
+            if _limiter_library_call(module, func):
                 found.append(project.evidence(module.path, site.call.line,
-                                              f"rate limiter `{last_part(name)}` is set up",
+                                              f"rate limiter `{last_part(func.qname)}` is set up",
                                               end_line=site.call.end_line, scope=site.scope))
         return found[:3]
 

@@ -613,6 +613,16 @@ def search(request: Request) -> list:
     assert result.status == "pass"
 
 
+def test_sec006_a_local_variable_named_like_a_limiter_library_is_no_limiter(tmp_path):
+    result = _check(Sec006RateLimitAuth, tmp_path, APP + '''
+
+@app.post("/quota")
+def quota(limits: str) -> dict:
+    return {"limits": limits.strip()}
+''')
+    assert result.status == "fail", [e.message for e in result.evidence]
+
+
 def test_sec008_hsts_only_warns(tmp_path):
     result = _check(Sec008SecurityHeaders, tmp_path, APP + '''from fastapi import Request
 
