@@ -47,10 +47,15 @@ class WebObject:
     line: int
     includes: list[Include] = field(default_factory=list)  # where this router is included
     mounted_into: list[tuple[WebObject, str]] = field(default_factory=list)
+    # Further names bound by the same statement: `core.app = app = App()`.
+    aliases: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return f"{self.module.path}:{self.line} {self.var}"
+
+    def bound_to(self, dotted: str) -> bool:
+        return dotted == self.var or dotted in self.aliases
 
 
 @dataclass(slots=True)
@@ -198,8 +203,8 @@ def _object_from_assignment(project: Project, module: ModuleFacts,
     value = assignment.value
     if not isinstance(value, Call) or not assignment.targets:
         return None
-    target = assignment.targets[0]
-    if not isinstance(target, Name):
+    names = [t.dotted for t in assignment.targets if isinstance(t, Name)]
+    if not isinstance(assignment.targets[0], Name):
         return None
     kind = constructed_kind(project, module, value)
     if kind is None:
@@ -208,8 +213,8 @@ def _object_from_assignment(project: Project, module: ModuleFacts,
     if kind is None or value is None:
         return None
     kwargs = merged_kwargs(project, value)
-    return WebObject(kind, module, assignment.scope, target.dotted, value, kwargs,
-                     assignment.line)
+    return WebObject(kind, module, assignment.scope, names[0], value, kwargs,
+                     assignment.line, aliases=tuple(names[1:]))
 
 
 def _built_through_helper(project: Project, module: ModuleFacts, call: Call) -> Call | None:
@@ -262,7 +267,7 @@ def resolve_object(project: Project, objects: list[WebObject], module: ModuleFac
         return None
     for candidate_scope in _scope_chain(scope):
         for obj in objects:
-            if obj.module is module and obj.scope == candidate_scope and obj.var == dotted:
+            if obj.module is module and obj.scope == candidate_scope and obj.bound_to(dotted):
                 return obj
     helper = _function_taking(module, scope, dotted)
     if helper is not None:
@@ -272,7 +277,8 @@ def resolve_object(project: Project, objects: list[WebObject], module: ModuleFac
         return _alias_in_scope(project, objects, module, scope, dotted, _depth)
     if definition.kind == "assignment":
         for obj in objects:
-            if obj.module is definition.module and obj.scope == "" and obj.var == definition.name:
+            if obj.module is definition.module and obj.scope == "" and \
+                    obj.bound_to(definition.name):
                 return obj
         return _factory_result(project, objects, definition.module, definition.node, _depth)
     return None
@@ -510,7 +516,7 @@ def _receivers(project, objects, module, scope: str, dotted: str) -> list[WebObj
     routers (`include_routers(APIRouter())`, `include_routers(APIRouter(prefix=...))`), each
     of them; elsewhere the one object the name resolves to."""
     helper = None
-    if not any(obj.module is module and obj.var == dotted and obj.scope in _scope_chain(scope)
+    if not any(obj.module is module and obj.bound_to(dotted) and obj.scope in _scope_chain(scope)
                for obj in objects):
         helper = _function_taking(module, scope, dotted)
     if helper is None:

@@ -479,3 +479,27 @@ def test_a_name_a_package_rebinds_over_its_submodule_is_the_package_attribute(tm
     report = scan_tree(write(tmp_path, REEXPORTED_ROUTER_TREE), jobs=1)
     assert routes(report) == [("GET", "/api/carts")]
     assert report["app_roots"][0]["endpoints"] == 1
+
+
+def test_an_app_bound_to_two_names_at_once_serves_routes_under_either(tmp_path):
+    write(tmp_path, {"web/__init__.py": "", "web/state.py": "app = None\n",
+                     "web/main.py": '''\
+from fastapi import FastAPI
+
+from web import state
+
+state.app = app = FastAPI()
+
+
+@app.get("/status")
+def status() -> str:
+    return "up"
+
+
+@state.app.get("/version")
+def version() -> str:
+    return "1"
+'''})
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/status"), ("GET", "/version")]
+    assert report["app_roots"][0]["apps"] == ["web/main.py:state.app"]
