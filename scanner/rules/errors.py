@@ -95,7 +95,8 @@ class ErrorHandling:
         return bool(self.handlers or self.middleware)
 
 
-def _classify(project: Project, caught: Expr | None, own: set[tuple[str, str]]) -> str:
+def _classify(project: Project, module: ModuleFacts, caught: Expr | None,
+              own: set[tuple[str, str]]) -> str:
     if caught is None:
         return "other"
     value = project.constant(caught)
@@ -114,15 +115,19 @@ def _classify(project: Project, caught: Expr | None, own: set[tuple[str, str]]) 
         return "own"
     if last_part(caught.dotted) in HTTP_EXCEPTIONS:
         return "http"
-    if _unbound_name(caught):
+    if _unbound_name(project, module, caught):
         return "unresolved"
     return "other"
 
 
-def _unbound_name(name: Name) -> bool:
-    """A loop variable or parameter (`for exc, handler in handlers.items(): ...`): neither
-    imported, defined in the tree nor a builtin, so what it catches is not known."""
-    return "." not in name.qname and not hasattr(builtins, name.qname)
+def _unbound_name(project: Project, module: ModuleFacts, name: Name) -> bool:
+    """A loop variable or parameter (`for exc, handler in handlers.items(): ...`), or an
+    attribute of one (`for h in HANDLERS: ...(h.exception_class, ...)`): its head is neither
+    imported, defined in the module nor a builtin, so what it catches is not known."""
+    head = name.dotted.split(".")[0]
+    if head in module.imports or hasattr(builtins, head):
+        return False
+    return "." not in name.qname or project.lookup(f"{module.module}.{head}") is None
 
 
 def find_error_handling(project: Project) -> ErrorHandling:
@@ -150,7 +155,7 @@ def find_error_handling(project: Project) -> ErrorHandling:
                                                   _function_ref(project, app.module, value)))
     own = {_key(ref) for ref in own_exception_classes(project)}
     for handler in found.handlers:
-        handler.kind = _classify(project, handler.caught, own)
+        handler.kind = _classify(project, handler.module, handler.caught, own)
     found.middleware = _exception_middleware(project)
     return found
 

@@ -89,6 +89,24 @@ HANDLERS = {NotFoundError: on_not_found}
         "from the code"]
 
 
+def test_handler_registered_from_an_attribute_of_a_loop_variable_is_unknown(tmp_path):
+    result = run(Err002GlobalHandler(), tmp_path, HEAD + """
+class Registration:
+    def __init__(self, error_class, answer):
+        self.error_class, self.answer = error_class, answer
+
+
+REGISTRATIONS = []
+
+for entry in REGISTRATIONS:
+    app.add_exception_handler(entry.error_class, entry.answer)
+""")
+    assert result.status == UNKNOWN
+    assert [e.message for e in result.evidence] == [
+        "a handler is registered for `entry.error_class`, whose exception class cannot be "
+        "told from the code"]
+
+
 def test_handler_for_a_builtin_error_only_warns(tmp_path):
     result = run(Err002GlobalHandler(), tmp_path, HEAD + """
 async def on_value_error(request, exc):
