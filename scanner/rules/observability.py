@@ -208,13 +208,29 @@ def json_formatter_classes(project: Project) -> list[tuple[ModuleFacts, ClassFac
         if not (bases & FORMATTER_BASES or any(_qname_starts(b, STRUCTURED_LIBRARIES)
                                                for b in bases)):
             continue
-        method = function_by_qualname(module, f"{cls.qualname}.format")
-        dumps = method is not None and any(
-            call_name(s.call) in JSON_DUMPERS for s in calls_in(module, method))
-        if dumps or "json" in cls.name.lower() or any(
-                _qname_starts(b, STRUCTURED_LIBRARIES) for b in bases):
+        if _emits_json(module, cls) or any(_qname_starts(b, STRUCTURED_LIBRARIES)
+                                          for b in bases):
             found.append((module, cls))
     return found
+
+
+def _emits_json(module: ModuleFacts, cls: ClassFact) -> bool:
+    """Named for JSON, or its `format` dumps JSON."""
+    method = function_by_qualname(module, f"{cls.qualname}.format")
+    return "json" in cls.name.lower() or (method is not None and any(
+        call_name(s.call) in JSON_DUMPERS for s in calls_in(module, method)))
+
+
+def _log_class_message(project: Project, module: ModuleFacts, cls: ClassFact) -> str:
+    """A class that only derives from a structured logging library (a structlog renderer, a
+    logger protocol) is no JSON formatter of its own: say what it builds on."""
+    if _emits_json(module, cls):
+        return f"JSON log formatter class `{cls.name}`"
+    library_bases = sorted(b for b in project.base_names(module, cls)
+                           if _qname_starts(b, STRUCTURED_LIBRARIES))
+    if not library_bases:
+        return f"JSON log formatter class `{cls.name}`"
+    return f"log class `{cls.name}` builds on structured logging (`{library_bases[0]}`)"
 
 
 def _loguru_call(site: CallSite) -> str | None:
@@ -245,7 +261,7 @@ def find_logging_setup(project: Project) -> LoggingSetup:
     json_names = {f"{m.module}.{c.qualname}" for m, c in json_classes}
     for module, cls in json_classes:
         setup.structured.append(project.evidence(
-            module.path, cls.line, f"JSON log formatter class `{cls.name}`", snippet_lines=2))
+            module.path, cls.line, _log_class_message(project, module, cls), snippet_lines=2))
     for module, site in project.iter_calls():
         _classify_call(project, module, site, json_names, setup)
     for module in project.app_modules:

@@ -110,6 +110,20 @@ def setup():
     assert result.evidence[0].path == "app/logs.py"
 
 
+def test_obs002_class_built_on_structlog_is_not_called_a_json_formatter(tmp_path):
+    logs = '''from structlog.dev import ConsoleRenderer
+
+
+class ColourRenderer(ConsoleRenderer):
+    pass
+'''
+    result = run_rule(Obs002StructuredLogging(), tmp_path,
+                      {"app/logs.py": logs, "app/main.py": HEAD})
+    assert result.status == PASS
+    assert [e.message for e in result.evidence] == [
+        "log class `ColourRenderer` builds on structured logging (`structlog.dev.ConsoleRenderer`)"]
+
+
 def test_obs002_loguru_serialize_from_a_setting_counts(tmp_path):
     main = HEAD + '''import sys
 
