@@ -379,9 +379,16 @@ def _calls_function(project, site_module: ModuleFacts, func: Name, module: Modul
 
 def _factory_result(project, objects, module, assignment, depth) -> WebObject | None:
     """`app = create_app()`: the object the factory builds and returns."""
-    if not isinstance(assignment, Assignment) or not isinstance(assignment.value, Call):
+    if not isinstance(assignment, Assignment):
         return None
-    definition = project.definition_of(assignment.value.func)
+    return _returned_object(project, objects, assignment.value, depth)
+
+
+def _returned_object(project, objects, call: Expr | None, depth: int) -> WebObject | None:
+    """The app or router a factory of the tree builds and returns, for a call of it."""
+    if not isinstance(call, Call):
+        return None
+    definition = project.definition_of(call.func)
     if definition is None or definition.kind != "function":
         return None
     function = definition.node
@@ -529,10 +536,7 @@ def _receivers(project, objects, module, scope: str, dotted: str) -> list[WebObj
 
 
 def _link_include(project, objects, module, site, parent: WebObject) -> None:
-    child_expr = site.call.arg(0, "router")
-    if not isinstance(child_expr, Name):
-        return
-    child = resolve_object(project, objects, module, site.scope, child_expr.dotted)
+    child = _object_argument(project, objects, module, site, site.call.arg(0, "router"))
     if child is None or child is parent:
         return
     prefix = project.constant(site.call.kwargs.get("prefix"))
@@ -542,13 +546,18 @@ def _link_include(project, objects, module, site, parent: WebObject) -> None:
 
 
 def _link_mount(project, objects, module, site, parent: WebObject) -> None:
-    child_expr = site.call.arg(1, "app")
-    if not isinstance(child_expr, Name):
-        return
-    child = resolve_object(project, objects, module, site.scope, child_expr.dotted)
+    child = _object_argument(project, objects, module, site, site.call.arg(1, "app"))
     if child is not None and child.kind == "app" and child is not parent:
         path = project.constant(site.call.arg(0, "path"))
         child.mounted_into.append((parent, path if isinstance(path, str) else ""))
+
+
+def _object_argument(project, objects, module, site, expr: Expr | None) -> WebObject | None:
+    """The router or app handed to `include_router`/`mount`: a name, or a factory call
+    (`app.include_router(create_v1_router())`)."""
+    if isinstance(expr, Name):
+        return resolve_object(project, objects, module, site.scope, expr.dotted)
+    return _returned_object(project, objects, expr, 0)
 
 
 def _dependency_list(project: Project, expr: Expr | None) -> list[Expr]:

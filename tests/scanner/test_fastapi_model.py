@@ -503,3 +503,48 @@ def version() -> str:
     report = scan_tree(tmp_path, jobs=1)
     assert routes(report) == [("GET", "/status"), ("GET", "/version")]
     assert report["app_roots"][0]["apps"] == ["web/main.py:state.app"]
+
+
+FACTORY_CALL_TREE = {
+    "crm/__init__.py": "",
+    "crm/contacts.py": '''\
+from fastapi import APIRouter
+
+
+def contacts_router(read_only: bool) -> APIRouter:
+    router = APIRouter(prefix="/contacts")
+
+    @router.get("")
+    def list_contacts() -> list[str]:
+        return []
+
+    return router
+''',
+    "crm/main.py": '''\
+from fastapi import FastAPI
+
+from crm.contacts import contacts_router
+
+
+def admin_app() -> FastAPI:
+    admin = FastAPI()
+
+    @admin.get("/stats")
+    def stats() -> dict[str, int]:
+        return {}
+
+    return admin
+
+
+app = FastAPI()
+app.include_router(contacts_router(read_only=True), prefix="/v1")
+app.mount("/admin", admin_app())
+''',
+}
+
+
+def test_routers_and_apps_handed_over_as_factory_calls_are_linked(tmp_path):
+    report = scan_tree(write(tmp_path, FACTORY_CALL_TREE), jobs=1)
+    assert routes(report) == [("GET", "/admin/stats"), ("GET", "/v1/contacts")]
+    assert report["app_roots"][0]["endpoints"] == 2
+
