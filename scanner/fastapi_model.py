@@ -610,11 +610,19 @@ def _join(prefix: str, path: str) -> str:
     return joined or "/"
 
 
+def _served_placements(placements: list[tuple[WebObject | None, str, list[Expr]]]
+                       ) -> list[tuple[WebObject | None, str, list[Expr]]]:
+    """Where an app serves the route; placements through a router that no app includes
+    (one gathering routers only to build an OpenAPI schema) count only when no app does."""
+    served = [placement for placement in placements if placement[0] is not None]
+    return served or placements
+
+
 def build_endpoints(project: Project, routes: list[_Route]) -> list[Endpoint]:
     endpoints: list[Endpoint] = []
     for route in routes:
         route_deps = _dependency_list(project, route.call.kwargs.get("dependencies"))
-        placements = _placements(project, route.owner)
+        placements = _served_placements(_placements(project, route.owner))
         seen: set[str] = set()
         for app, prefix, deps in placements:
             path = _join(prefix, route.path) if route.path != "" else (prefix or "/")

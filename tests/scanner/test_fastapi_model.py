@@ -548,3 +548,26 @@ def test_routers_and_apps_handed_over_as_factory_calls_are_linked(tmp_path):
     assert routes(report) == [("GET", "/admin/stats"), ("GET", "/v1/contacts")]
     assert report["app_roots"][0]["endpoints"] == 2
 
+
+def test_a_router_also_gathered_into_a_router_no_app_includes_is_listed_once(tmp_path):
+    write(tmp_path, {"main.py": '''\
+from fastapi import APIRouter, FastAPI
+
+notes = APIRouter(prefix="/notes")
+
+
+@notes.get("")
+def list_notes() -> list[str]:
+    return []
+
+
+def schema_routes() -> list:
+    everything = APIRouter()
+    everything.include_router(notes)
+    return everything.routes
+
+
+app = FastAPI()
+app.include_router(notes, prefix="/api")
+'''})
+    assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/api/notes")]
