@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .loop_bindings import per_iteration
 from .python.facts import (
     Assignment,
     Call,
@@ -275,13 +276,17 @@ def resolve_object(project: Project, objects: list[WebObject], module: ModuleFac
     definition = project.lookup(_qualify(module, dotted))
     if definition is None:
         return _alias_in_scope(project, objects, module, scope, dotted, _depth)
-    if definition.kind == "assignment":
-        for obj in objects:
-            if obj.module is definition.module and obj.scope == "" and \
-                    obj.bound_to(definition.name):
-                return obj
-        return _factory_result(project, objects, definition.module, definition.node, _depth)
-    return None
+    return _object_defined_by(project, objects, definition, _depth)
+
+
+def _object_defined_by(project, objects, definition, depth: int) -> WebObject | None:
+    """The app/router a module-level definition binds (directly or via a factory)."""
+    if definition.kind != "assignment":
+        return None
+    for obj in objects:
+        if obj.module is definition.module and obj.scope == "" and obj.bound_to(definition.name):
+            return obj
+    return _factory_result(project, objects, definition.module, definition.node, depth)
 
 
 def _qualify(module: ModuleFacts, dotted: str) -> str:
@@ -536,27 +541,41 @@ def _receivers(project, objects, module, scope: str, dotted: str) -> list[WebObj
 
 
 def _link_include(project, objects, module, site, parent: WebObject) -> None:
-    child = _object_argument(project, objects, module, site, site.call.arg(0, "router"))
-    if child is None or child is parent:
-        return
-    prefix = project.constant(site.call.kwargs.get("prefix"))
     deps = _dependency_list(project, site.call.kwargs.get("dependencies"))
-    child.includes.append(Include(parent, prefix if isinstance(prefix, str) else "", deps,
-                                  site.call, module))
+    arguments = [site.call.arg(0, "router"), site.call.kwargs.get("prefix")]
+    for router, prefix in _each_iteration(project, module, site, arguments):
+        child = _object_argument(project, objects, module, site, router)
+        if child is None or child is parent:
+            continue
+        prefix = project.constant(prefix)
+        child.includes.append(Include(parent, prefix if isinstance(prefix, str) else "", deps,
+                                      site.call, module))
 
 
 def _link_mount(project, objects, module, site, parent: WebObject) -> None:
-    child = _object_argument(project, objects, module, site, site.call.arg(1, "app"))
-    if child is not None and child.kind == "app" and child is not parent:
-        path = project.constant(site.call.arg(0, "path"))
-        child.mounted_into.append((parent, path if isinstance(path, str) else ""))
+    arguments = [site.call.arg(0, "path"), site.call.arg(1, "app")]
+    for path, app in _each_iteration(project, module, site, arguments):
+        child = _object_argument(project, objects, module, site, app)
+        if child is not None and child.kind == "app" and child is not parent:
+            path = project.constant(path)
+            child.mounted_into.append((parent, path if isinstance(path, str) else ""))
+
+
+def _each_iteration(project, module, site, arguments: list[Expr | None]):
+    """The call's arguments, once per iteration of a `for` loop over a literal that binds
+    them (`for r in (a, b): app.include_router(r)`), else once as written."""
+    return per_iteration(project, module, site.scope, site.call.line, arguments)
 
 
 def _object_argument(project, objects, module, site, expr: Expr | None) -> WebObject | None:
     """The router or app handed to `include_router`/`mount`: a name, or a factory call
     (`app.include_router(create_v1_router())`)."""
     if isinstance(expr, Name):
-        return resolve_object(project, objects, module, site.scope, expr.dotted)
+        found = resolve_object(project, objects, module, site.scope, expr.dotted)
+        if found is None:  # a name written in another module, e.g. a loop's constant list
+            definition = project.lookup(expr.qname)
+            found = _object_defined_by(project, objects, definition, 0) if definition else None
+        return found
     return _returned_object(project, objects, expr, 0)
 
 

@@ -22,7 +22,7 @@ from .parse_pool import parse_in_pool
 from .python.facts import ModuleFacts
 from .waivers import MARKER as WAIVER_MARKER
 
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 PARALLEL_MIN_FILES = 48
 
 

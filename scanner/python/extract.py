@@ -627,6 +627,14 @@ class Extractor:
                 )
         return False
 
+    def _visit_for(self, node: cst.For) -> bool:
+        line, end_line = self.positions.take(pos.FOR, node)
+        self.facts.loop_bindings.append(
+            Assignment([self.summarize(node.target)], self.summarize(node.iter), None, line,
+                       end_line, self.scope_name, "for")
+        )
+        return False  # the target, iterable and body are walked as usual
+
     def _visit_raise(self, node: cst.Raise) -> bool:
         line, end_line = self.positions.take(pos.RAISE, node)
         self.facts.raises.append(Statement(self.summarize(node.exc), line, end_line,
@@ -796,6 +804,7 @@ _HANDLERS = {
     cst.AnnAssign: Extractor._visit_assign,
     cst.AugAssign: Extractor._visit_assign,
     cst.With: Extractor._visit_with,
+    cst.For: Extractor._visit_for,
     cst.Raise: Extractor._visit_raise,
     cst.Return: Extractor._visit_return,
     cst.Assert: Extractor._visit_assert,

@@ -259,6 +259,9 @@ class ModuleFacts:
     returns: list[Statement] = field(default_factory=list)
     excepts: list[ExceptClause] = field(default_factory=list)
     asserts: list[AssertFact] = field(default_factory=list)
+    # `for a in v` statements as bindings of a (kind "for"). Kept apart from `assignments`:
+    # `a` is one item of v, not v, so only readers that know that may follow them.
+    loop_bindings: list[Assignment] = field(default_factory=list)
     strings: set[str] = field(default_factory=set)  # short string constants, for header names etc.
     main_guard: bool = False
     top_level_kinds: list[str] = field(default_factory=list)

@@ -18,8 +18,9 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 # Kinds index plain lists (cheaper than a dict per `take`). The first three carry a name
 # hint (see `_position`); the others have none to compare.
-DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH, EXCEPT, ASSERT = range(9)
-KIND_NAMES = ("def", "class", "call", "raise", "return", "assign", "with", "except", "assert")
+DEF, CLASS, CALL, RAISE, RETURN, ASSIGN, WITH, EXCEPT, ASSERT, FOR = range(10)
+KIND_NAMES = ("def", "class", "call", "raise", "return", "assign", "with", "except", "assert",
+              "for")
 _HINTED = (DEF, CLASS, CALL)
 
 _AST_KINDS: dict[type, int] = {
@@ -34,6 +35,8 @@ _AST_KINDS: dict[type, int] = {
     ast.AugAssign: ASSIGN,
     ast.With: WITH,
     ast.AsyncWith: WITH,
+    ast.For: FOR,
+    ast.AsyncFor: FOR,
     ast.ExceptHandler: EXCEPT,
     ast.Assert: ASSERT,
 }

@@ -571,3 +571,65 @@ app = FastAPI()
 app.include_router(notes, prefix="/api")
 '''})
     assert routes(scan_tree(tmp_path, jobs=1)) == [("GET", "/api/notes")]
+
+
+# --- routers wired in a loop ----------------------------------------------------------
+
+LOOP_ROUTES = '''\
+from fastapi import APIRouter
+
+users = APIRouter(prefix="/users")
+orders = APIRouter(prefix="/orders")
+
+
+@users.get("/{user_id}")
+def get_user(user_id: int) -> dict:
+    return {}
+
+
+@orders.post("")
+def create_order() -> dict:
+    return {}
+
+
+VERSIONED = {"/v2": users, "/v3": orders}
+ALL = [users, orders]
+'''
+
+
+@pytest.mark.parametrize(("main", "expected"), [
+    pytest.param(
+        "for r in (routes.users, routes.orders):\n    app.include_router(r, prefix='/v1')\n",
+        [("GET", "/v1/users/{user_id}"), ("POST", "/v1/orders")], id="literal-tuple"),
+    pytest.param(
+        "for r in ALL:\n    app.include_router(r, prefix='/api')\n",
+        [("GET", "/api/users/{user_id}"), ("POST", "/api/orders")], id="imported-constant"),
+    pytest.param(
+        "for prefix, router in VERSIONED.items():\n    app.include_router(router, prefix=prefix)\n",
+        [("GET", "/v2/users/{user_id}"), ("POST", "/v3/orders")], id="dict-items-prefix-too"),
+    pytest.param(
+        "def build():\n    for r in routes.ALL:\n        app.include_router(r, prefix='/in')\n",
+        [("GET", "/in/users/{user_id}"), ("POST", "/in/orders")], id="inside-a-function"),
+])
+def test_it_links_routers_included_in_a_loop_over_known_items(tmp_path, main, expected):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/routes.py": LOOP_ROUTES,
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app import routes\n"
+                       "from app.routes import ALL, VERSIONED\n\napp = FastAPI()\n" + main,
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == expected
+    assert report["app_roots"][0]["endpoints"] == len(expected)
+
+
+def test_a_loop_over_items_it_cannot_read_links_nothing(tmp_path):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/routes.py": LOOP_ROUTES,
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.routes import ALL\n\n"
+                       "app = FastAPI()\nfor r in sorted(ALL):\n    app.include_router(r)\n",
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/users/{user_id}"), ("POST", "/orders")]
+    assert report["app_roots"][0]["endpoints"] == 0  # found as routes, not guessed as served
