@@ -15,15 +15,9 @@ import pytest
 
 from scanner.engine import analyse, scan_tree
 
+from .rule_harness import write_tree as write
+
 SERVICES = Path(__file__).resolve().parents[1] / "fixtures" / "services"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, content in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return root
 
 
 def endpoints_of(root: Path, files: dict[str, str]) -> dict[str, dict[str, Any]]:

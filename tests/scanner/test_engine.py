@@ -12,6 +12,8 @@ import pytest
 from scanner.engine import scan_tree
 from scanner.parsing import EXTRACTOR_VERSION, PARALLEL_MIN_FILES
 
+from .rule_harness import write_tree as write
+
 SERVICE = {
     "app/__init__.py": "",
     "app/main.py": '''\
@@ -44,14 +46,6 @@ def create_order(payload: dict):
 ''',
     "app/broken.py": "def broken(:\n    pass\n",
 }
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, content in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return root
 
 
 def without_timings(report: dict) -> dict:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from scanner.engine import analyse, scan_tree
 from scanner.errors import ScanInputError
 from scanner.python.facts import Call, Name
 
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for rel, content in files.items():
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
-    return root
+from .rule_harness import write_tree as write
 
 
 def routes(report: dict) -> list[tuple[str, str]]:
