@@ -50,6 +50,8 @@ class WebObject:
     mounted_into: list[tuple[WebObject, str]] = field(default_factory=list)
     # Further names bound by the same statement: `core.app = app = App()`.
     aliases: tuple[str, ...] = ()
+    # `self._router = APIRouter()` in a method: the class whose methods all see it.
+    owner_class: str | None = None
 
     @property
     def label(self) -> str:
@@ -57,6 +59,15 @@ class WebObject:
 
     def bound_to(self, dotted: str) -> bool:
         return dotted == self.var or dotted in self.aliases
+
+    def visible_from(self, module: ModuleFacts, scope: str) -> bool:
+        """Bound in `module` in `scope` or a scope around it; an attribute of `self`
+        anywhere in the methods of its class."""
+        if self.module is not module:
+            return False
+        chain = _scope_chain(scope)
+        return self.scope in chain or (self.owner_class is not None
+                                       and self.owner_class in chain)
 
 
 @dataclass(slots=True)
@@ -215,7 +226,20 @@ def _object_from_assignment(project: Project, module: ModuleFacts,
         return None
     kwargs = merged_kwargs(project, value)
     return WebObject(kind, module, assignment.scope, names[0], value, kwargs,
-                     assignment.line, aliases=tuple(names[1:]))
+                     assignment.line, aliases=tuple(names[1:]),
+                     owner_class=_self_attribute_class(module, assignment.scope, names[0]))
+
+
+def _self_attribute_class(module: ModuleFacts, scope: str, dotted: str) -> str | None:
+    """The class whose instance attribute `self.<attr>` a method assigns, else None."""
+    head, _, attr = dotted.partition(".")
+    if head != "self" or not attr or "." in attr:
+        return None
+    method = next((f for f in module.functions if f.qualname == scope), None)
+    if method is None or method.class_name is None or not method.params \
+            or method.params[0].name != "self":
+        return None
+    return method.parent
 
 
 def _built_through_helper(project: Project, module: ModuleFacts, call: Call) -> Call | None:
@@ -270,6 +294,13 @@ def resolve_object(project: Project, objects: list[WebObject], module: ModuleFac
         for obj in objects:
             if obj.module is module and obj.scope == candidate_scope and obj.bound_to(dotted):
                 return obj
+    for obj in objects:
+        if obj.owner_class is not None and obj.bound_to(dotted) \
+                and obj.visible_from(module, scope):
+            return obj
+    found = _attribute_of_typed_parameter(project, objects, module, scope, dotted)
+    if found is not None:
+        return found
     helper = _function_taking(module, scope, dotted)
     if helper is not None:
         return _passed_argument(project, objects, module, helper, dotted, _depth)
@@ -298,13 +329,41 @@ def _qualify(module: ModuleFacts, dotted: str) -> str:
 
 
 def _alias_in_scope(project, objects, module, scope, dotted, depth) -> WebObject | None:
-    """`app = create_app()` inside a function, or any local alias of a factory result."""
+    """`app = create_app()` inside a function, or any local alias of a factory result or
+    of another name (`router = self._router`)."""
     for assignment in module.assignments:
         if assignment.scope in _scope_chain(scope) and any(
             isinstance(t, Name) and t.dotted == dotted for t in assignment.targets
         ):
+            value = assignment.value
+            if isinstance(value, Name) and value.dotted != dotted:
+                return resolve_object(project, objects, module, assignment.scope,
+                                      value.dotted, depth + 1)
             return _factory_result(project, objects, module, assignment, depth)
     return None
+
+
+def _attribute_of_typed_parameter(project, objects, module, scope: str,
+                                  dotted: str) -> WebObject | None:
+    """`def register_routes(api: "RESTfulAPI"): api._router...`: the parameter's annotation
+    names a class of the tree, and `_router` is that class's `self._router` object."""
+    head, _, attr = dotted.partition(".")
+    function = _function_taking(module, scope, head) if attr and "." not in attr else None
+    param = function.param(head) if function is not None else None
+    found = _annotated_class(project, module, param.annotation if param else None)
+    if found is None:
+        return None
+    class_module, cls = found
+    return next((obj for obj in objects if obj.module is class_module
+                 and obj.owner_class == cls.qualname and obj.bound_to(f"self.{attr}")), None)
+
+
+def _annotated_class(project: Project, module: ModuleFacts, annotation: Expr | None):
+    """The tree's class an annotation names, also as a string (a forward reference)."""
+    if isinstance(annotation, Const) and isinstance(annotation.value, str) \
+            and annotation.value.isidentifier():
+        annotation = Name(annotation.value, _qualify(module, annotation.value))
+    return project.class_of(annotation) if isinstance(annotation, Name) else None
 
 
 def _function_taking(module: ModuleFacts, scope: str, name: str) -> FunctionFact | None:
@@ -528,8 +587,7 @@ def _receivers(project, objects, module, scope: str, dotted: str) -> list[WebObj
     routers (`include_routers(APIRouter())`, `include_routers(APIRouter(prefix=...))`), each
     of them; elsewhere the one object the name resolves to."""
     helper = None
-    if not any(obj.module is module and obj.bound_to(dotted) and obj.scope in _scope_chain(scope)
-               for obj in objects):
+    if not any(obj.bound_to(dotted) and obj.visible_from(module, scope) for obj in objects):
         helper = _function_taking(module, scope, dotted)
     if helper is None:
         found = resolve_object(project, objects, module, scope, dotted)

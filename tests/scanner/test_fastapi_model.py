@@ -625,3 +625,49 @@ def test_a_loop_over_items_it_cannot_read_links_nothing(tmp_path):
     report = scan_tree(tmp_path, jobs=1)
     assert routes(report) == [("GET", "/users/{user_id}"), ("POST", "/orders")]
     assert report["app_roots"][0]["endpoints"] == 0  # found as routes, not guessed as served
+
+
+# --- routers and apps held on an attribute of an object --------------------------------
+SERVER_CLASS = '''\
+from fastapi import APIRouter, FastAPI
+
+from app import extra
+
+
+class Server:
+    def __init__(self):
+        self._router = APIRouter(prefix="/v1")
+        self._app = FastAPI()
+
+    def health(self):
+        return "ok"
+
+    def setup(self):
+        self._router.add_api_route("/health", self.health)
+        extra.register(self)
+        self._app.include_router(self._router, prefix="/api")
+'''
+
+EXTRA_ROUTES = '''\
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.server import Server
+
+
+def list_items():
+    return []
+
+
+def register(server: "Server") -> None:
+    router = server._router
+    router.add_api_route("/items", list_items)
+'''
+
+
+def test_a_router_held_on_self_is_linked_from_the_class_methods_and_typed_helpers(tmp_path):
+    write(tmp_path, {"app/__init__.py": "", "app/server.py": SERVER_CLASS,
+                     "app/extra.py": EXTRA_ROUTES})
+    report = scan_tree(tmp_path, jobs=1)
+    assert routes(report) == [("GET", "/api/v1/health"), ("GET", "/api/v1/items")]
+    assert report["app_roots"][0]["endpoints"] == 2
