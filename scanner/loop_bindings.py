@@ -10,7 +10,8 @@ Services often wire their routers in a loop:
 
 When the loop runs over a literal list/tuple/dict, or over a module constant holding one,
 each iteration's values are known statically; anything else (a function's result, a
-comprehension) is not guessed.
+comprehension) is not guessed. A loop over a parameter whose default is such a literal
+counts when no call in the tree passes that parameter (`def create_app(routers=ROUTERS)`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def per_iteration(project: Project, module: ModuleFacts, scope: str, line: int,
     if binding is None:
         return [exprs]
     variables = _target_names(binding.targets[0])
-    rows = _rows(project, binding.value)
+    rows = _rows(project, _unpassed_default(project, module, binding) or binding.value)
     if variables is None or rows is None:
         return []
     environments = [env for row in rows if (env := _bind(variables, row)) is not None]
@@ -52,6 +53,35 @@ def _enclosing_binding(module: ModuleFacts, scope: str, line: int,
         if names & set(_target_names(binding.targets[0]) or ()):
             found = binding  # later loops start later: the last match is the innermost
     return found
+
+
+def _unpassed_default(project: Project, module: ModuleFacts,
+                      binding: Assignment) -> Expr | None:
+    """The default of the parameter a loop iterates over, when every call of the function
+    in the tree leaves it out (so the default is what the loop runs over)."""
+    iterable = binding.value
+    if not isinstance(iterable, Name) or "." in iterable.dotted:
+        return None
+    function = next((f for f in module.functions if f.qualname == binding.scope), None)
+    param = function.param(iterable.dotted) if function is not None else None
+    if param is None or param.default is None or _rebound(module, binding.scope, param.name):
+        return None
+    positional = [p.name for p in function.params if p.kind in ("posonly", "pos")]
+    index = positional.index(param.name) if param.name in positional else None
+    if function.is_method and index is not None:
+        index -= 1  # called as `obj.method(...)`: `self` is not written
+    for _, site in project.call_index.ending_with([function.name]):
+        call = site.call
+        if call.has_star_args or "**" in call.kwargs or param.name in call.kwargs \
+                or (index is not None and len(call.args) > index):
+            return None
+    return param.default
+
+
+def _rebound(module: ModuleFacts, scope: str, name: str) -> bool:
+    return any(assignment.scope == scope and any(
+        isinstance(t, Name) and t.dotted == name for t in assignment.targets)
+        for assignment in module.assignments)
 
 
 def _target_names(target: Expr) -> list[str | None] | None:

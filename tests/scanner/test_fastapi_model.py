@@ -671,3 +671,27 @@ def test_a_router_held_on_self_is_linked_from_the_class_methods_and_typed_helper
     report = scan_tree(tmp_path, jobs=1)
     assert routes(report) == [("GET", "/api/v1/health"), ("GET", "/api/v1/items")]
     assert report["app_roots"][0]["endpoints"] == 2
+
+
+# --- a loop over a parameter left at its default ----------------------------------------
+@pytest.mark.parametrize(("call", "expected_linked"), [
+    pytest.param("create_app()", 2, id="default-used"),
+    pytest.param("create_app(routers=[])", 0, id="argument-passed"),
+])
+def test_a_loop_over_a_parameter_left_at_its_default_links_the_default_items(
+        tmp_path, call, expected_linked):
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/routes.py": LOOP_ROUTES,
+        "app/main.py": "from fastapi import FastAPI\n\nfrom app.routes import ALL\n\n\n"
+                       "def create_app(title='shop', routers=ALL):\n"
+                       "    application = FastAPI(title=title)\n"
+                       "    for router in routers:\n"
+                       "        application.include_router(router, prefix='/api')\n"
+                       "    return application\n\n\n"
+                       f"app = {call}\n",
+    })
+    report = scan_tree(tmp_path, jobs=1)
+    assert report["app_roots"][0]["endpoints"] == expected_linked
+    if expected_linked:
+        assert routes(report) == [("GET", "/api/users/{user_id}"), ("POST", "/api/orders")]
