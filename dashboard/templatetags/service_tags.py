@@ -114,19 +114,3 @@ def scan_options(rows, selected: int | None) -> str:
             for row in rows
         ),
     )
-
-
-@register.simple_tag
-def chart_table_rows(chart) -> str:
-    """The `<tbody>` rows of a chart's table twin (first cell a row header, "—" for gaps)."""
-    return format_html_join(
-        "",
-        '<tr><th scope="row">{}</th>{}</tr>',
-        ((row[0], _number_cells(row[1:])) for row in chart.rows),
-    )
-
-
-def _number_cells(cells) -> str:
-    return format_html_join(
-        "", '<td class="num">{}</td>', (("\u2014" if c is None else c,) for c in cells)
-    )
