@@ -245,15 +245,12 @@ def _self_attribute_class(module: ModuleFacts, scope: str, dotted: str) -> str |
 def _built_through_helper(project: Project, module: ModuleFacts, call: Call) -> Call | None:
     """`router = include_routers(APIRouter())`: a helper of the tree that configures the
     router it is given and returns it; the bound name is that inline construction."""
-    definition = project.definition_of(call.func)
-    if definition is None or definition.kind != "function":
+    called = _tree_function_called(project, call)
+    if called is None:
         return None
-    helper = definition.node
-    assert isinstance(helper, FunctionFact)
-    for statement in definition.module.returns:
-        returned = statement.value
-        if statement.scope == helper.qualname and isinstance(returned, Name) \
-                and helper.param(returned.dotted) is not None:
+    definition, helper = called
+    for returned in _returned_values(definition, helper):
+        if isinstance(returned, Name) and helper.param(returned.dotted) is not None:
             index = _positional_index(helper, returned.dotted)
             argument = call.arg(index, returned.dotted) if index >= 0 else call.kwargs.get(
                 returned.dotted)
@@ -450,18 +447,30 @@ def _factory_result(project, objects, module, assignment, depth) -> WebObject | 
 
 def _returned_object(project, objects, call: Expr | None, depth: int) -> WebObject | None:
     """The app or router a factory of the tree builds and returns, for a call of it."""
-    if not isinstance(call, Call):
+    called = _tree_function_called(project, call) if isinstance(call, Call) else None
+    if called is None:
         return None
+    definition, function = called
+    for returned in _returned_values(definition, function):
+        if isinstance(returned, Name):
+            return resolve_object(project, objects, definition.module, function.qualname,
+                                  returned.dotted, depth + 1)
+    return None
+
+
+def _tree_function_called(project, call: Call):
+    """(definition, function) of the tree's function that `call` calls, or None."""
     definition = project.definition_of(call.func)
     if definition is None or definition.kind != "function":
         return None
-    function = definition.node
-    assert isinstance(function, FunctionFact)
-    for statement in definition.module.returns:
-        if statement.scope == function.qualname and isinstance(statement.value, Name):
-            return resolve_object(project, objects, definition.module, function.qualname,
-                                  statement.value.dotted, depth + 1)
-    return None
+    assert isinstance(definition.node, FunctionFact)
+    return definition, definition.node
+
+
+def _returned_values(definition, function: FunctionFact) -> Iterator[Expr | None]:
+    """What `return` statements written directly in `function` return, in source order."""
+    return (statement.value for statement in definition.module.returns
+            if statement.scope == function.qualname)
 
 
 # ---- routes ------------------------------------------------------------------------------
