@@ -77,11 +77,6 @@ class FactCache:
         except OSError:
             return None
 
-    def load(self, key: str) -> ModuleFacts | tuple[str] | None:
-        """The stored facts or error reason; None for a miss or a damaged entry."""
-        blob = self.load_blob(key)
-        return _unpickled(blob) if blob is not None else None
-
     def store_blob(self, key: str, blob: bytes) -> None:
         target = self._file(key)
         try:
