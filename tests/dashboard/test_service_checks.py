@@ -11,16 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dashboard.queries.service_checks import HistoryEntry, current_streak
-from tests.dashboard.factories import make_failed_scan, make_repo, make_scored_scan, make_user
+from tests.dashboard.factories import make_failed_scan, make_repo, make_scored_scan
 
 pytestmark = pytest.mark.django_db
 
 CHECK = "SEC-002"
-
-
-@pytest.fixture
-def viewer():
-    return make_user("victor-viewer")
 
 
 @pytest.fixture

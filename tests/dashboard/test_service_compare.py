@@ -11,17 +11,12 @@ from django.utils import timezone
 from dashboard import git
 from dashboard.git.local import commit_files, init_repository
 from dashboard.models import Evidence, Repository
-from tests.dashboard.factories import make_failed_scan, make_repo, make_scored_scan, make_user
+from tests.dashboard.factories import make_failed_scan, make_repo, make_scored_scan
 
 pytestmark = pytest.mark.django_db
 
 BEFORE = {"TYP-001": "pass", "TYP-002": "pass", "TYP-003": "fail", "SEC-002": "fail"}
 AFTER = {"TYP-001": "pass", "TYP-002": "pass", "TYP-003": "pass", "SEC-002": "fail"}
-
-
-@pytest.fixture
-def viewer():
-    return make_user("victor-viewer")
 
 
 def two_scans(repo, before=BEFORE, after=AFTER, **kwargs):

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from dashboard.models import Scan
 from dashboard.queries.service_endpoints import filtered, routes
-from tests.dashboard.factories import make_repo, make_scored_scan, make_user
+from tests.dashboard.factories import make_repo, make_scored_scan
 
 pytestmark = pytest.mark.django_db
 
@@ -34,11 +34,6 @@ ENDPOINTS = [
         "auth": {"dependencies": [], "authenticated": None}, "tested_by": [],
     },
 ]  # fmt: skip
-
-
-@pytest.fixture
-def viewer():
-    return make_user("victor-viewer")
 
 
 @pytest.fixture

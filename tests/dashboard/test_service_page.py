@@ -16,20 +16,9 @@ from tests.dashboard.factories import (
     make_repo,
     make_scored_scan,
     make_team,
-    make_user,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return make_user("olivia-owner", staff=True)
-
-
-@pytest.fixture
-def viewer():
-    return make_user("victor-viewer")
 
 
 @pytest.fixture

@@ -7,19 +7,9 @@ from django.urls import reverse
 
 from dashboard.models import Scan, ScanState
 from dashboard.scans import pipeline
-from tests.dashboard.factories import make_failed_scan, make_queued_scan, make_repo, make_user
+from tests.dashboard.factories import make_failed_scan, make_queued_scan, make_repo
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def owner():
-    return make_user("olivia-owner", staff=True)
-
-
-@pytest.fixture
-def viewer():
-    return make_user("victor-viewer")
 
 
 @pytest.fixture
